@@ -1,0 +1,64 @@
+import { statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { ModelError } from '../errors.js';
+import type { Model, ModelFormat } from '../ir/model.js';
+import { readOnnx, writeOnnx } from './onnx/index.js';
+
+/** A format family: how to recognise, read and write it. */
+export interface FormatHandler {
+  readonly format: ModelFormat;
+  /** True when `path` (a file or directory) is this format, judged by name and, cheaply, content. */
+  detect(path: string, isDirectory: boolean): boolean;
+  read(path: string): Model;
+  write?(model: Model, path: string): void;
+}
+
+const handlers: FormatHandler[] = [
+  {
+    format: 'onnx',
+    detect: (path, isDir) => !isDir && extname(path).toLowerCase() === '.onnx',
+    read: readOnnx,
+    write: writeOnnx,
+  },
+];
+
+/** Lets another format family (Core ML) plug in. */
+export function registerFormat(handler: FormatHandler): void {
+  handlers.push(handler);
+}
+
+export function handlerFor(path: string): FormatHandler | undefined {
+  let isDir = false;
+  try {
+    isDir = statSync(path).isDirectory();
+  } catch {
+    return handlers.find((h) => h.detect(path, false));
+  }
+  return handlers.find((h) => h.detect(path, isDir));
+}
+
+export function isModelPath(path: string): boolean {
+  return handlerFor(path) !== undefined;
+}
+
+export function readModel(path: string): Model {
+  try {
+    statSync(path);
+  } catch (e) {
+    throw new ModelError(`cannot open: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(e)}`, path);
+  }
+  const h = handlerFor(path);
+  if (!h) throw new ModelError('not a model graphlint reads (expected .onnx, .mlmodel, .mlpackage or .mlmodelc)', path);
+  return h.read(path);
+}
+
+/** The handler that writes files like `path` (by its name). */
+export function writerFor(path: string): FormatHandler | undefined {
+  return handlers.find((h) => h.write && h.detect(path, extname(path) === '.mlpackage' || extname(path) === '.mlmodelc'));
+}
+
+export function writeModel(model: Model, path: string): void {
+  const h = writerFor(path);
+  if (!h?.write) throw new ModelError('graphlint cannot write this kind of file (use .onnx, .mlmodel or .mlpackage)', path);
+  h.write(model, path);
+}

@@ -1,0 +1,52 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import type { Model } from '../../ir/model.js';
+import { graphsWithin } from '../../ir/model.js';
+import { writeAtomically } from '../atomic-write.js';
+import { isWithin } from '../paths.js';
+import type { OnnxOrigin } from './read.js';
+import { encodeOnnx } from './write.js';
+
+export { readOnnx } from './read.js';
+export { encodeOnnx } from './write.js';
+
+/**
+ * Writes `model` as ONNX at `path`. External data files stay where they are when the
+ * model is written beside its input; written elsewhere, they are copied along, under
+ * the same relative names, so the new file is complete.
+ */
+export function writeOnnx(model: Model, path: string): void {
+  const pieces = encodeOnnx(model).pieces;
+  const origin = model.origin as OnnxOrigin | undefined;
+  if (origin) {
+    const fromDir = resolve(dirname(model.path));
+    const toDir = resolve(dirname(path));
+    if (fromDir !== toDir) {
+      for (const file of externalFiles(model)) {
+        const rel = relative(fromDir, file);
+        const dest = resolve(toDir, rel);
+        if (!isWithin(toDir, dest)) throw new Error(`invariant: external file ${file} outside the model's directory`);
+        mkdirSync(dirname(dest), { recursive: true });
+        copyFileSync(file, dest);
+      }
+    }
+  }
+  writeAtomically(path, pieces);
+}
+
+/** The external data files a model's tensors live in. */
+export function externalFiles(model: Model): Set<string> {
+  const files = new Set<string>();
+  for (const root of [model.graph, ...model.functions]) {
+    for (const g of graphsWithin(root)) {
+      for (const v of g.initializers) if (v.constant?.storage.kind === 'external') files.add(v.constant.storage.file);
+      for (const n of g.nodes) {
+        for (const [, a] of n.attrs) {
+          const tensors = a.type === 'tensor' ? [a.value] : a.type === 'tensors' ? a.value : [];
+          for (const t of tensors) if (t.storage.kind === 'external') files.add(t.storage.file);
+        }
+      }
+    }
+  }
+  return files;
+}

@@ -1,0 +1,24 @@
+import { descriptor, PACKAGE } from '../../../proto/onnx.schema.js';
+import { buildSchemas, type MessageSchema } from '../wire/schema.js';
+
+/** The ONNX schema as the decoder uses it, built once from proto/onnx.proto. */
+const schemas = buildSchemas(descriptor as never, PACKAGE);
+
+function schema(name: string): MessageSchema {
+  const s = schemas.get(name);
+  if (!s) throw new Error(`invariant: ONNX schema has no message ${name}`);
+  return s;
+}
+
+export const MODEL = schema('Model');
+export const GRAPH = schema('Graph');
+export const NODE = schema('Node');
+export const ATTRIBUTE = schema('Attribute');
+export const TENSOR = schema('Tensor');
+export const VALUE_INFO = schema('ValueInfo');
+export const SPARSE_TENSOR = schema('SparseTensor');
+export const FUNCTION = schema('Function');
+
+// The writer replays the field order of these messages when it re-encodes them.
+MODEL.keepEntries = true;
+GRAPH.keepEntries = true;

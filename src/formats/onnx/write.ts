@@ -1,0 +1,324 @@
+import protobuf from 'protobufjs';
+import type {
+  Attribute as AttributeProto,
+  Graph as GraphProto,
+  Tensor as TensorProto,
+  ValueInfo as ValueInfoProto,
+} from '../../../proto/onnx.schema.js';
+import { descriptor } from '../../../proto/onnx.schema.js';
+import type { Attribute } from '../../ir/attribute.js';
+import type { Graph, Node, Value } from '../../ir/graph.js';
+import type { Model } from '../../ir/model.js';
+import type { Tensor } from '../../ir/tensor.js';
+import type { ValueType } from '../../ir/types.js';
+import type { Decoded, Span } from '../wire/decoded.js';
+import { clampInt64, Emitter } from '../wire/encode.js';
+import type { MessageSchema } from '../wire/schema.js';
+import type { ByteSource } from '../wire/source.js';
+import { onnxCodeOf } from './dtypes.js';
+import type { OnnxOrigin } from './read.js';
+import { ATTRIBUTE, GRAPH, MODEL, NODE, TENSOR, VALUE_INFO } from './schema.js';
+
+const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+const TypeProtoCodec = root.lookupType('graphlint.onnx.Type');
+const AttributeCodec = root.lookupType('graphlint.onnx.Attribute');
+
+const ATTRIBUTE_TYPE_CODES: Record<string, number> = {
+  float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7, strings: 8, tensors: 9,
+  graphs: 10, sparse_tensor: 11, sparse_tensors: 12, type: 13, types: 14,
+};
+
+function field(schema: MessageSchema, name: string): number {
+  const f = schema.byName.get(name);
+  if (!f) throw new Error(`invariant: ${schema.name} has no field ${name}`);
+  return f.number;
+}
+
+const F = {
+  model: { graph: field(MODEL, 'graph'), opset: field(MODEL, 'opset_import'), irVersion: field(MODEL, 'ir_version'),
+    producer: field(MODEL, 'producer_name') },
+  graph: { node: field(GRAPH, 'node'), name: field(GRAPH, 'name'), initializer: field(GRAPH, 'initializer'),
+    sparse: field(GRAPH, 'sparse_initializer'), input: field(GRAPH, 'input'), output: field(GRAPH, 'output'),
+    valueInfo: field(GRAPH, 'value_info') },
+  node: { input: field(NODE, 'input'), output: field(NODE, 'output'), name: field(NODE, 'name'),
+    opType: field(NODE, 'op_type'), attribute: field(NODE, 'attribute'), domain: field(NODE, 'domain') },
+  attr: { name: field(ATTRIBUTE, 'name'), type: field(ATTRIBUTE, 'type'), g: field(ATTRIBUTE, 'g'), graphs: field(ATTRIBUTE, 'graphs') },
+  tensor: { dims: field(TENSOR, 'dims'), dataType: field(TENSOR, 'data_type'), name: field(TENSOR, 'name'),
+    raw: field(TENSOR, 'raw_data') },
+  valueInfo: { name: field(VALUE_INFO, 'name'), type: field(VALUE_INFO, 'type') },
+  opset: { domain: 1, version: 2 },
+};
+
+/**
+ * Encodes a model as ONNX pieces. Whatever did not change is copied from the input's
+ * bytes (nodes, initializers, fields graphlint does not model); only changed parts are
+ * encoded. A model read and not edited comes out byte-identical.
+ */
+export function encodeOnnx(model: Model): Emitter {
+  const origin = model.origin as OnnxOrigin | undefined;
+  const out = new Emitter();
+  if (!origin) {
+    out.int64(F.model.irVersion, Number(model.info.get('irVersion') ?? 8));
+    out.string(F.model.producer, 'graphlint');
+    out.message(F.model.graph, new GraphWriter(undefined).graph(model.graph));
+    out.raw(encodeOpsets(model));
+    return out;
+  }
+  const { proto, source } = origin;
+  const w = new GraphWriter(source);
+  const opsetsChanged = !sameOpsets(model, proto.opset_import ?? []);
+  let opsetsDone = false;
+  for (const e of proto.$entries ?? []) {
+    if (e.field === F.model.graph && proto.graph) {
+      if (model.graph.changed) out.message(F.model.graph, w.graph(model.graph, proto.graph));
+      else out.copy(source, e.start, e.end);
+    } else if (e.field === F.model.opset && opsetsChanged) {
+      if (!opsetsDone) out.raw(encodeOpsets(model));
+      opsetsDone = true;
+    } else {
+      out.copy(source, e.start, e.end);
+    }
+  }
+  if (opsetsChanged && !opsetsDone) out.raw(encodeOpsets(model));
+  for (const fn of model.functions) {
+    if (fn.changed) throw new Error('writing edited ONNX functions is not supported yet');
+  }
+  return out;
+}
+
+function sameOpsets(model: Model, original: ReadonlyArray<{ domain?: string; version?: number }>): boolean {
+  if (original.length !== model.opsets.size) return false;
+  return original.every((o) => model.opsets.get(o.domain ?? '') === (o.version ?? 0));
+}
+
+function encodeOpsets(model: Model): Uint8Array {
+  const e = new Emitter();
+  for (const [domain, version] of model.opsets) {
+    const body = new Emitter();
+    if (domain !== '') body.string(F.opset.domain, domain);
+    body.int64(F.opset.version, version);
+    e.message(F.model.opset, body);
+  }
+  return concat(e);
+}
+
+function concat(e: Emitter): Uint8Array {
+  const out = new Uint8Array(e.length);
+  let at = 0;
+  for (const p of e.pieces) {
+    if (!(p instanceof Uint8Array)) throw new Error('invariant: concat of copied pieces');
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+class GraphWriter {
+  constructor(private readonly source: ByteSource | undefined) {}
+
+  private copySpan(out: Emitter, field: number, span: Span): void {
+    // A decoded message's span is its body; the tag and length are re-created.
+    const body = new Emitter().copy(this.source!, span.start, span.end);
+    out.message(field, body);
+  }
+
+  graph(graph: Graph, proto?: Decoded<GraphProto>): Emitter {
+    const out = new Emitter();
+    const entries = proto?.$entries;
+    if (!proto || !entries) {
+      if (graph.name) out.string(F.graph.name, graph.name);
+      this.nodes(out, graph);
+      this.initializers(out, graph);
+      this.interface(out, F.graph.input, graph.inputs, []);
+      this.interface(out, F.graph.output, graph.outputs, []);
+      return out;
+    }
+    const done = new Set<number>();
+    const once = (f: number, emit: () => void): void => {
+      if (!done.has(f)) emit();
+      done.add(f);
+    };
+    for (const e of entries) {
+      switch (e.field) {
+        case F.graph.node: once(e.field, () => this.nodes(out, graph)); break;
+        case F.graph.initializer: once(e.field, () => this.initializers(out, graph)); break;
+        case F.graph.sparse: once(e.field, () => this.sparse(out, graph)); break;
+        case F.graph.input: once(e.field, () => this.interface(out, e.field, graph.inputs, proto.input ?? [])); break;
+        case F.graph.output: once(e.field, () => this.interface(out, e.field, graph.outputs, proto.output ?? [])); break;
+        case F.graph.valueInfo: once(e.field, () => this.valueInfo(out, graph, proto.value_info ?? [])); break;
+        default: out.copy(this.source!, e.start, e.end);
+      }
+    }
+    // Lists the original did not have at all.
+    if (!done.has(F.graph.node)) this.nodes(out, graph);
+    if (!done.has(F.graph.initializer)) this.initializers(out, graph);
+    if (!done.has(F.graph.input)) this.interface(out, F.graph.input, graph.inputs, []);
+    if (!done.has(F.graph.output)) this.interface(out, F.graph.output, graph.outputs, []);
+    return out;
+  }
+
+  private nodes(out: Emitter, graph: Graph): void {
+    for (const n of graph.nodes) this.node(out, n);
+  }
+
+  private node(out: Emitter, n: Node): void {
+    const origin = n.origin as Decoded<{ name?: string; domain?: string }> | undefined;
+    if (origin && !n.changed && this.source) {
+      this.copySpan(out, F.graph.node, origin.$span);
+      return;
+    }
+    const body = new Emitter();
+    for (const v of n.inputs) body.string(F.node.input, v ? v.name : '');
+    for (const v of n.outputs) body.string(F.node.output, v.name);
+    // An empty name or domain the original spelled out stays spelled out.
+    if (n.name || origin?.name !== undefined) body.string(F.node.name, n.name);
+    body.string(F.node.opType, n.op);
+    for (const [name, a] of n.attrs) this.attribute(body, name, a);
+    if (n.domain || origin?.domain !== undefined) body.string(F.node.domain, n.domain);
+    // Fields the IR does not model (doc_string, overload, metadata, unknown ones) carry over.
+    if (origin && this.source) {
+      for (const name of ['doc_string', 'overload', 'metadata_props'] as const) {
+        const value = (origin as unknown as Record<string, unknown>)[name];
+        if (value === undefined) continue;
+        const list = (Array.isArray(value) ? value : [value]) as unknown[];
+        const num = field(NODE, name);
+        for (const item of list) {
+          if (typeof item === 'string') body.string(num, item);
+          else this.copySpan(body, num, (item as Decoded<unknown>).$span);
+        }
+      }
+      for (const u of origin.$unknown ?? []) body.copy(this.source, u.start, u.end);
+    }
+    out.message(F.graph.node, body);
+  }
+
+  private attribute(out: Emitter, name: string, a: Attribute): void {
+    const origin = a.origin as Decoded<AttributeProto> | undefined;
+    const graphs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
+    if (origin && this.source && !graphs.some((g) => g.changed)) {
+      this.copySpan(out, F.node.attribute, origin.$span);
+      return;
+    }
+    if (graphs.length > 0) {
+      const body = new Emitter();
+      body.string(F.attr.name, name);
+      body.int32(F.attr.type, ATTRIBUTE_TYPE_CODES[a.type]!);
+      const protos = a.type === 'graph' ? [origin?.g] : origin?.graphs ?? [];
+      graphs.forEach((g, i) => {
+        const proto = protos[i] as Decoded<GraphProto> | undefined;
+        const encoded = g.changed || !proto || !this.source ? this.graph(g, proto) : new Emitter().copy(this.source, proto.$span.start, proto.$span.end);
+        body.message(a.type === 'graph' ? F.attr.g : F.attr.graphs, encoded);
+      });
+      out.message(F.node.attribute, body);
+      return;
+    }
+    out.message(F.node.attribute, new Emitter().raw(encodeSimpleAttribute(name, a)));
+  }
+
+  private initializers(out: Emitter, graph: Graph): void {
+    for (const v of graph.initializers) {
+      if (v.type?.kind === 'sparse') continue;
+      this.tensor(out, F.graph.initializer, v.name, v.constant!);
+    }
+  }
+
+  private sparse(out: Emitter, graph: Graph): void {
+    for (const v of graph.initializers) {
+      if (v.type?.kind !== 'sparse') continue;
+      this.copySpan(out, F.graph.sparse, (v.origin as Decoded<unknown>).$span);
+    }
+  }
+
+  /** A TensorProto: copied when it is the original under its original name. */
+  private tensor(out: Emitter, fieldNumber: number, name: string, t: Tensor): void {
+    const origin = t.origin as Decoded<TensorProto> | undefined;
+    if (origin && this.source) {
+      if ((origin.name ?? '') === name) {
+        this.copySpan(out, fieldNumber, origin.$span);
+        return;
+      }
+    }
+    const body = new Emitter();
+    body.packedInt64(F.tensor.dims, t.dims);
+    body.int32(F.tensor.dataType, onnxCodeOf(t.dtype));
+    body.string(F.tensor.name, name);
+    if (origin && this.source && origin.raw_data && t.storage.kind === 'file') {
+      // Renamed original: keep its bytes where they are.
+      const raw = origin.raw_data;
+      const header = protobuf.Writer.create().uint32((F.tensor.raw << 3) | 2).uint32(raw.length).finish();
+      body.raw(header).copy(this.source, raw.offset, raw.offset + raw.length);
+    } else {
+      body.bytes(F.tensor.raw, t.bytes());
+    }
+    out.message(fieldNumber, body);
+  }
+
+  private interface(out: Emitter, fieldNumber: number, values: readonly Value[], original: ReadonlyArray<Decoded<ValueInfoProto>>): void {
+    const byName = new Map(original.map((vi) => [vi.name ?? '', vi]));
+    for (const v of values) {
+      const vi = byName.get(v.name);
+      if (vi && this.source) this.copySpan(out, fieldNumber, vi.$span);
+      else out.message(fieldNumber, encodeValueInfo(v.name, v.type));
+    }
+  }
+
+  private valueInfo(out: Emitter, graph: Graph, original: ReadonlyArray<Decoded<ValueInfoProto>>): void {
+    for (const vi of original) {
+      const v = graph.values.get(vi.name ?? '');
+      // Keep declarations of values that still exist (and of names nothing defines: not ours to drop).
+      if (v === undefined && graph.changed && wasDefined(graph, vi.name ?? '')) continue;
+      this.copySpan(out, F.graph.valueInfo, vi.$span);
+    }
+  }
+}
+
+/** True when `name` was produced in the original graph (so its absence now means it was removed). */
+function wasDefined(graph: Graph, name: string): boolean {
+  const proto = graph.origin as Decoded<GraphProto> | undefined;
+  if (!proto) return false;
+  return (proto.node ?? []).some((n) => (n.output ?? []).includes(name));
+}
+
+function encodeValueInfo(name: string, type: ValueType | null): Emitter {
+  const body = new Emitter();
+  body.string(F.valueInfo.name, name);
+  if (type) body.raw(protobuf.Writer.create().uint32((F.valueInfo.type << 3) | 2).bytes(TypeProtoCodec.encode(typeObject(type)).finish()).finish());
+  return body;
+}
+
+function typeObject(t: ValueType): Record<string, unknown> {
+  const shape = (s: readonly (number | string | null)[] | null): unknown =>
+    s === null ? undefined : { dim: s.map((d) => (typeof d === 'number' ? { dim_value: d } : typeof d === 'string' ? { dim_param: d } : {})) };
+  switch (t.kind) {
+    case 'tensor': return { tensor_type: { elem_type: onnxCodeOf(t.dtype), shape: shape(t.shape) } };
+    case 'sparse': return { sparse_tensor_type: { elem_type: onnxCodeOf(t.dtype), shape: shape(t.shape) } };
+    case 'sequence': return { sequence_type: { elem_type: t.elem ? typeObject(t.elem) : undefined } };
+    case 'optional': return { optional_type: { elem_type: t.elem ? typeObject(t.elem) : undefined } };
+    case 'map': return { map_type: { key_type: onnxCodeOf(t.key), value_type: t.value ? typeObject(t.value) : undefined } };
+    case 'opaque': {
+      const dot = t.name.lastIndexOf('.');
+      return { opaque_type: { domain: t.name.slice(0, dot), name: t.name.slice(dot + 1) } };
+    }
+  }
+}
+
+/** An attribute without graphs, encoded whole with protobufjs. */
+function encodeSimpleAttribute(name: string, a: Attribute): Uint8Array {
+  const obj: Record<string, unknown> = { name, type: ATTRIBUTE_TYPE_CODES[a.type] };
+  const tensorObject = (t: Tensor): Record<string, unknown> => ({ dims: t.dims, data_type: onnxCodeOf(t.dtype), raw_data: t.bytes() });
+  switch (a.type) {
+    case 'float': obj.f = a.value; break;
+    case 'int': obj.i = clampInt64(a.value); break;
+    case 'string': obj.s = Buffer.from(a.value, 'utf8'); break;
+    case 'floats': obj.floats = a.value; break;
+    case 'ints': obj.ints = a.value.map(clampInt64); break;
+    case 'strings': obj.strings = a.value.map((s) => Buffer.from(s, 'utf8')); break;
+    case 'tensor': obj.t = tensorObject(a.value); break;
+    case 'tensors': obj.tensors = a.value.map(tensorObject); break;
+    case 'type': obj.tp = a.value ? typeObject(a.value) : {}; break;
+    case 'types': obj.type_protos = a.value.map((t) => (t ? typeObject(t) : {})); break;
+    case 'ref': obj.ref_attr_name = a.ref; obj.type = ATTRIBUTE_TYPE_CODES[a.refType]; break;
+    default: throw new Error(`invariant: attribute '${name}' of kind ${a.type} cannot be encoded without its original bytes`);
+  }
+  return AttributeCodec.encode(AttributeCodec.fromObject(obj)).finish();
+}

@@ -1,0 +1,364 @@
+import { ModelError } from '../../errors.js';
+import type { Bytes, Decoded, Entry, PackedRef, Span } from './decoded.js';
+import type { FieldSchema, MessageSchema, ScalarKind } from './schema.js';
+import type { ByteSource } from './source.js';
+
+/** Bytes fields up to this size are read into memory; larger ones stay on disk. */
+export const INLINE_BYTES = 1024;
+/** Packed numeric chunks up to this size are decoded; larger ones stay on disk. */
+export const INLINE_PACKED = 4096;
+/** Deepest message nesting accepted (a hostile file can nest without bound). */
+export const MAX_DEPTH = 256;
+
+const TWO_32 = 4294967296;
+
+/**
+ * Decodes protobuf messages from a ByteSource by schema, recording the span of every
+ * message and leaving large payloads where they are. One instance per source; not
+ * reentrant across sources.
+ */
+export class WireDecoder {
+  private buf: Buffer = Buffer.alloc(0);
+  private base = 0;
+  private pos = 0;
+
+  constructor(readonly src: ByteSource) {}
+
+  /** Decodes the message of `schema` that occupies [start, end). */
+  decode<T>(schema: MessageSchema, start: number, end: number, depth = 0): Decoded<T> {
+    if (depth > MAX_DEPTH) this.fail(start, `messages nested deeper than ${MAX_DEPTH} levels`);
+    const msg: Record<string, unknown> = { $type: schema.name, $span: { start, end } };
+    const entries: Entry[] | undefined = schema.keepEntries ? [] : undefined;
+    if (entries) msg.$entries = entries;
+    this.pos = start;
+    while (this.pos < end) {
+      const entryStart = this.pos;
+      const tag = this.varint(end);
+      const number = Math.floor(tag / 8);
+      const wire = tag & 7;
+      if (number === 0) this.fail(entryStart, 'field number 0');
+      const field = schema.fields.get(number);
+      if (field === undefined || !this.readField(msg, field, wire, end, depth)) {
+        this.skip(wire, end, number, depth);
+        ((msg.$unknown ??= []) as Span[]).push({ start: entryStart, end: this.pos });
+      }
+      entries?.push({ field: number, start: entryStart, end: this.pos });
+    }
+    if (this.pos !== end) this.fail(end, 'a field runs past the end of its message');
+    return msg as Decoded<T>;
+  }
+
+  /** Reads one occurrence; false when the wire type does not fit the schema (kept as unknown). */
+  private readField(
+    msg: Record<string, unknown>,
+    field: FieldSchema,
+    wire: number,
+    end: number,
+    depth: number,
+  ): boolean {
+    const name = field.name;
+    if (field.mapKey !== undefined) {
+      if (wire !== 2) return false;
+      const [len, bodyStart] = this.lengthPrefix(end);
+      const pair = this.readMapEntry(field, bodyStart, bodyStart + len, depth);
+      ((msg[name] ??= []) as unknown[]).push(pair);
+      return true;
+    }
+    if (field.message) {
+      if (wire !== 2) return false;
+      const [len, bodyStart] = this.lengthPrefix(end);
+      const child = this.decode(field.message, bodyStart, bodyStart + len, depth + 1);
+      this.pos = bodyStart + len;
+      if (field.repeated) ((msg[name] ??= []) as unknown[]).push(child);
+      else msg[name] = child;
+      return true;
+    }
+    const kind = field.scalar!;
+    if (kind === 'string' || kind === 'bytes') {
+      if (wire !== 2) return false;
+      const [len, bodyStart] = this.lengthPrefix(end);
+      const value = kind === 'string' ? this.string(bodyStart, len) : this.bytes(bodyStart, len);
+      this.pos = bodyStart + len;
+      if (field.repeated) ((msg[name] ??= []) as unknown[]).push(value);
+      else msg[name] = value;
+      return true;
+    }
+    if (field.repeated && wire === 2) {
+      const [len, bodyStart] = this.lengthPrefix(end);
+      this.readPacked(msg, name, kind, bodyStart, len);
+      this.pos = bodyStart + len;
+      return true;
+    }
+    if (wire !== wireOf(kind)) return false;
+    const value = this.scalar(kind, end);
+    if (field.repeated) {
+      const list = msg[name];
+      if (list === undefined) msg[name] = [value];
+      else if (Array.isArray(list)) list.push(value);
+      else (list as PackedRef).parts.push(value as number);
+    } else {
+      msg[name] = value;
+    }
+    return true;
+  }
+
+  private readMapEntry(field: FieldSchema, start: number, end: number, depth: number): [unknown, unknown] {
+    let key: unknown = defaultOf(field.mapKey!);
+    let value: unknown = field.message ? undefined : defaultOf(field.scalar!);
+    this.pos = start;
+    while (this.pos < end) {
+      const tag = this.varint(end);
+      const number = Math.floor(tag / 8);
+      const wire = tag & 7;
+      if (number === 1 && wire === wireOf(field.mapKey!)) {
+        key = this.mapScalar(field.mapKey!, end);
+      } else if (number === 2 && field.message && wire === 2) {
+        const [len, bodyStart] = this.lengthPrefix(end);
+        value = this.decode(field.message, bodyStart, bodyStart + len, depth + 1);
+        this.pos = bodyStart + len;
+      } else if (number === 2 && field.scalar && wire === wireOf(field.scalar)) {
+        value = this.mapScalar(field.scalar, end);
+      } else {
+        this.skip(wire, end, number, depth);
+      }
+    }
+    if (value === undefined && field.message) value = { $type: field.message.name, $span: { start: end, end } };
+    return [key, value];
+  }
+
+  private mapScalar(kind: ScalarKind, end: number): unknown {
+    if (kind === 'string' || kind === 'bytes') {
+      const [len, bodyStart] = this.lengthPrefix(end);
+      const v = kind === 'string' ? this.string(bodyStart, len) : this.bytes(bodyStart, len);
+      this.pos = bodyStart + len;
+      return v;
+    }
+    return this.scalar(kind, end);
+  }
+
+  private readPacked(msg: Record<string, unknown>, name: string, kind: ScalarKind, start: number, len: number): void {
+    const existing = msg[name] as number[] | PackedRef | undefined;
+    if (len > INLINE_PACKED || (existing !== undefined && !Array.isArray(existing))) {
+      let ref = existing as PackedRef | undefined;
+      if (ref === undefined || Array.isArray(ref)) {
+        ref = { lazy: true, scalar: kind, parts: Array.isArray(existing) ? [...existing] : [] };
+        msg[name] = ref;
+      }
+      ref.parts.push({ start, end: start + len });
+      return;
+    }
+    const list = existing ?? (msg[name] = []) as number[];
+    decodePacked(this.src.read(start, len), kind, list as number[], this.src.name, start);
+  }
+
+  // ---- primitive readers -------------------------------------------------------------
+
+  /** Makes [pos, pos+n) addressable in `buf`; returns the index of pos. */
+  private at(pos: number, n: number): number {
+    const i = pos - this.base;
+    if (i >= 0 && i + n <= this.buf.length) return i;
+    this.buf = this.src.window(pos, n);
+    this.base = pos;
+    return 0;
+  }
+
+  private varint(end: number): number {
+    const pos = this.pos;
+    const avail = Math.min(10, end - pos);
+    if (avail <= 0) this.fail(pos, 'a value is cut off');
+    let i = this.at(pos, avail);
+    const buf = this.buf;
+    let b = buf[i++]!;
+    if (b < 0x80) {
+      this.pos = pos + 1;
+      return b;
+    }
+    let lo = b & 0x7f;
+    let shift = 7;
+    let n = 1;
+    // First 28 bits exactly in a small integer; the rest as a float multiple.
+    for (; n < 4; n++) {
+      if (n >= avail) this.fail(pos, 'a varint is cut off');
+      b = buf[i++]!;
+      lo |= (b & 0x7f) << shift;
+      shift += 7;
+      if (b < 0x80) {
+        this.pos = pos + n + 1;
+        return lo >>> 0;
+      }
+    }
+    // Bits 28 and up.
+    let hi = 0;
+    let mul = 1;
+    for (; n < 10; n++) {
+      if (n >= avail) this.fail(pos, 'a varint is cut off');
+      b = buf[i++]!;
+      hi += (b & 0x7f) * mul;
+      mul *= 128;
+      if (b < 0x80) {
+        this.pos = pos + n + 1;
+        const value = (lo >>> 0) + hi * 268435456;
+        // Ten-byte varints are negative int64s in two's complement.
+        return n === 9 && value >= 9223372036854775808 ? negativeInt64(buf, i - 10) : value;
+      }
+    }
+    return this.fail(pos, 'a varint longer than 10 bytes');
+  }
+
+  private lengthPrefix(end: number): [number, number] {
+    const len = this.varint(end);
+    const bodyStart = this.pos;
+    if (len > end - bodyStart) {
+      this.fail(bodyStart, `a field declares ${len} bytes but only ${end - bodyStart} remain`);
+    }
+    return [len, bodyStart];
+  }
+
+  private scalar(kind: ScalarKind, end: number): number | boolean {
+    switch (kind) {
+      case 'float': case 'fixed32': case 'sfixed32': {
+        if (end - this.pos < 4) this.fail(this.pos, 'a 32-bit value is cut off');
+        const i = this.at(this.pos, 4);
+        this.pos += 4;
+        return kind === 'float' ? this.buf.readFloatLE(i)
+          : kind === 'fixed32' ? this.buf.readUInt32LE(i) : this.buf.readInt32LE(i);
+      }
+      case 'double': case 'fixed64': case 'sfixed64': {
+        if (end - this.pos < 8) this.fail(this.pos, 'a 64-bit value is cut off');
+        const i = this.at(this.pos, 8);
+        this.pos += 8;
+        if (kind === 'double') return this.buf.readDoubleLE(i);
+        return kind === 'fixed64' ? Number(this.buf.readBigUInt64LE(i)) : Number(this.buf.readBigInt64LE(i));
+      }
+      case 'bool':
+        return this.varint(end) !== 0;
+      case 'sint32': case 'sint64': {
+        const v = this.varint(end);
+        return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+      }
+      case 'uint32':
+        return this.varint(end) % TWO_32;
+      case 'int32': case 'enum': {
+        const v = this.varint(end);
+        return v >= 2147483648 && v < TWO_32 ? v - TWO_32 : v;
+      }
+      default:
+        return this.varint(end);
+    }
+  }
+
+  private string(start: number, len: number): string {
+    if (len > (1 << 20)) return this.src.read(start, len).toString('utf8');
+    const i = this.at(start, len);
+    return this.buf.toString('utf8', i, i + len);
+  }
+
+  private bytes(start: number, len: number): Bytes {
+    if (len > INLINE_BYTES) return { offset: start, length: len };
+    const i = this.at(start, len);
+    return { offset: start, length: len, data: Uint8Array.prototype.slice.call(this.buf, i, i + len) };
+  }
+
+  private skip(wire: number, end: number, number: number, depth: number): void {
+    switch (wire) {
+      case 0: this.varint(end); return;
+      case 1: this.advance(8, end); return;
+      case 5: this.advance(4, end); return;
+      case 2: { const [len, bodyStart] = this.lengthPrefix(end); this.pos = bodyStart + len; return; }
+      case 3: this.skipGroup(number, end, depth); return;
+      default: this.fail(this.pos, `wire type ${wire} is not valid protobuf`);
+    }
+  }
+
+  private skipGroup(number: number, end: number, depth: number): void {
+    if (depth > MAX_DEPTH) this.fail(this.pos, 'groups nested too deeply');
+    while (this.pos < end) {
+      const tag = this.varint(end);
+      if ((tag & 7) === 4) {
+        if (Math.floor(tag / 8) !== number) this.fail(this.pos, 'a group ends with the wrong field number');
+        return;
+      }
+      this.skip(tag & 7, end, Math.floor(tag / 8), depth + 1);
+    }
+    this.fail(this.pos, 'a group is not closed');
+  }
+
+  private advance(n: number, end: number): void {
+    if (end - this.pos < n) this.fail(this.pos, 'a fixed-size value is cut off');
+    this.pos += n;
+  }
+
+  private fail(at: number, what: string): never {
+    throw new ModelError(`malformed protobuf at byte ${at}: ${what}`, this.src.name);
+  }
+}
+
+function wireOf(kind: ScalarKind): number {
+  switch (kind) {
+    case 'float': case 'fixed32': case 'sfixed32': return 5;
+    case 'double': case 'fixed64': case 'sfixed64': return 1;
+    case 'string': case 'bytes': return 2;
+    default: return 0;
+  }
+}
+
+function defaultOf(kind: ScalarKind): unknown {
+  if (kind === 'string') return '';
+  if (kind === 'bytes') return { offset: 0, length: 0, data: new Uint8Array(0) };
+  if (kind === 'bool') return false;
+  return 0;
+}
+
+function negativeInt64(buf: Buffer, start: number): number {
+  let v = 0n;
+  for (let k = 9; k >= 0; k--) v = (v << 7n) | BigInt(buf[start + k]! & 0x7f);
+  return Number(BigInt.asIntN(64, v));
+}
+
+/** Decodes a packed run of numbers into `out`. */
+export function decodePacked(bytes: Uint8Array, kind: ScalarKind, out: number[], file: string, at: number): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const size = wireOf(kind) === 5 ? 4 : wireOf(kind) === 1 ? 8 : 0;
+  if (size > 0) {
+    if (bytes.length % size !== 0) {
+      throw new ModelError(`malformed protobuf at byte ${at}: packed ${kind} data is not a multiple of ${size} bytes`, file);
+    }
+    for (let i = 0; i < bytes.length; i += size) {
+      switch (kind) {
+        case 'float': out.push(view.getFloat32(i, true)); break;
+        case 'fixed32': out.push(view.getUint32(i, true)); break;
+        case 'sfixed32': out.push(view.getInt32(i, true)); break;
+        case 'double': out.push(view.getFloat64(i, true)); break;
+        case 'fixed64': out.push(Number(view.getBigUint64(i, true))); break;
+        default: out.push(Number(view.getBigInt64(i, true)));
+      }
+    }
+    return;
+  }
+  let i = 0;
+  while (i < bytes.length) {
+    let v = 0n;
+    let shift = 0n;
+    let b: number;
+    let small = 0;
+    let n = 0;
+    do {
+      if (i >= bytes.length || n >= 10) {
+        throw new ModelError(`malformed protobuf at byte ${at + i}: a packed varint is cut off`, file);
+      }
+      b = bytes[i++]!;
+      if (n < 4) small |= (b & 0x7f) << (7 * n);
+      else {
+        if (n === 4) v = BigInt(small >>> 0);
+        v |= BigInt(b & 0x7f) << shift;
+      }
+      shift += 7n;
+      n++;
+    } while (b & 0x80);
+    let value = n <= 4 ? small >>> 0 : Number(kind === 'uint64' || kind === 'uint32' ? v : BigInt.asIntN(64, v));
+    if (kind === 'int32' || kind === 'enum') value = value >= 2147483648 && value < TWO_32 ? value - TWO_32 : value;
+    else if (kind === 'sint32' || kind === 'sint64') value = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+    else if (kind === 'bool') value = value !== 0 ? 1 : 0;
+    out.push(value);
+  }
+}

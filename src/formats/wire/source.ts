@@ -1,0 +1,84 @@
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { ModelError } from '../../errors.js';
+
+/**
+ * Random access to the bytes of one file (or an in-memory buffer).
+ *
+ * Readers never load a whole model: they ask for the windows they decode and skip the
+ * payloads (weights) by offset. A file-backed source reads with positioned reads, so
+ * memory stays proportional to what is looked at, not to the file size.
+ */
+export class ByteSource {
+  private constructor(
+    /** The file this came from, or a label for in-memory bytes. */
+    readonly name: string,
+    readonly size: number,
+    private fd: number | null,
+    private readonly memory: Buffer | null,
+  ) {}
+
+  static fromFile(path: string): ByteSource {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (e) {
+      throw new ModelError(`cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, path);
+    }
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      closeSync(fd);
+      throw new ModelError('not a regular file', path);
+    }
+    return new ByteSource(path, st.size, fd, null);
+  }
+
+  static fromBytes(bytes: Uint8Array, name = '<memory>'): ByteSource {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return new ByteSource(name, buf.length, null, buf);
+  }
+
+  /** True when the whole content is already in memory (cheap to slice). */
+  get inMemory(): boolean {
+    return this.memory !== null;
+  }
+
+  /**
+   * Bytes [offset, offset+length). A view when the source is in memory, a fresh buffer
+   * otherwise. Throws a ModelError when the range leaves the file.
+   */
+  read(offset: number, length: number): Buffer {
+    if (offset < 0 || length < 0 || offset + length > this.size) {
+      throw new ModelError(
+        `truncated: needs bytes ${offset}..${offset + length} but the file has ${this.size}`,
+        this.name,
+      );
+    }
+    if (this.memory) return this.memory.subarray(offset, offset + length);
+    if (this.fd === null) throw new Error(`ByteSource ${this.name} used after close`);
+    const out = Buffer.allocUnsafe(length);
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.fd, out, done, length - done, offset + done);
+      if (n === 0) throw new ModelError('file shrank while being read', this.name);
+      done += n;
+    }
+    return out;
+  }
+
+  /** A window that starts at `offset` and holds at least `min` bytes (fewer only at the end). */
+  window(offset: number, min: number): Buffer {
+    if (this.memory) return this.memory.subarray(offset);
+    const want = Math.min(Math.max(min, WINDOW), this.size - offset);
+    return this.read(offset, Math.max(0, want));
+  }
+
+  close(): void {
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+}
+
+/** Read granularity for file-backed decoding: big enough to amortise syscalls. */
+const WINDOW = 1 << 20;

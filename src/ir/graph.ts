@@ -1,0 +1,292 @@
+import { attributeGraphs, type Attribute } from './attribute.js';
+import type { Tensor } from './tensor.js';
+import type { ValueType } from './types.js';
+
+/** One reading of a value: `node.inputs[index] === value`. */
+export interface Use {
+  readonly node: Node;
+  readonly index: number;
+}
+
+/**
+ * A value: a graph input, an initializer/constant, or a node output. `uses` and
+ * `producer` are kept consistent by the edit methods of Graph and Node; never assign
+ * `node.inputs[i]` directly.
+ */
+export class Value {
+  producer: Node | null = null;
+  readonly uses: Use[] = [];
+  /** The format's handle on its declaration (value_info, initializer, feature description). */
+  origin?: unknown;
+
+  constructor(
+    public name: string,
+    public type: ValueType | null,
+    readonly graph: Graph,
+    public constant: Tensor | null = null,
+  ) {}
+
+  get isGraphInput(): boolean {
+    return this.graph.inputs.includes(this);
+  }
+
+  get isGraphOutput(): boolean {
+    return this.graph.outputs.includes(this);
+  }
+}
+
+export interface NodeSpec {
+  op: string;
+  domain?: string;
+  kind: string;
+  name?: string;
+  inputs: readonly (Value | null)[];
+  /** Names of the outputs to create; each becomes a new Value in this graph. */
+  outputs: readonly string[];
+  attrs?: ReadonlyMap<string, Attribute> | Record<string, Attribute>;
+  inputNames?: readonly string[];
+  origin?: unknown;
+}
+
+/**
+ * One operation. `op` and `domain` are as the format spells them; `kind` is the canonical
+ * name shared by all formats (MIL spelling), 'unknown' when there is none.
+ */
+export class Node {
+  readonly inputs: (Value | null)[] = [];
+  readonly outputs: Value[] = [];
+  readonly attrs: Map<string, Attribute>;
+  /** Named arguments (Core ML MIL); parallel to `inputs` when present. */
+  inputNames: string[] | undefined;
+  /** The format's handle on the original encoding (kept: a writer reuses what did not change). */
+  origin: unknown;
+  /** Set by every edit: a writer re-encodes changed nodes and copies the others. */
+  changed = false;
+  /** Label unique within the graph, used in paths: the node's name, or `Op_<index>`. */
+  label = '';
+
+  constructor(
+    readonly id: number,
+    public graph: Graph,
+    public name: string,
+    public op: string,
+    public domain: string,
+    public kind: string,
+    attrs: ReadonlyMap<string, Attribute> | Record<string, Attribute> | undefined,
+  ) {
+    this.attrs = attrs instanceof Map ? new Map(attrs) : new Map(Object.entries(attrs ?? {}));
+  }
+
+  /** `main/If_3.then_branch/Conv_12`: the graph's path, then this node's label. */
+  get path(): string {
+    return `${this.graph.path}/${this.label}`;
+  }
+
+  /** Graphs held by attributes (If/Loop/Scan bodies, MIL blocks), with the attribute name. */
+  subgraphs(): Array<[string, Graph]> {
+    return attributeGraphs(this.attrs);
+  }
+
+  input(name: string): Value | null | undefined {
+    const i = this.inputNames?.indexOf(name) ?? -1;
+    return i >= 0 ? this.inputs[i] : undefined;
+  }
+
+  setInput(index: number, value: Value | null): void {
+    const old = this.inputs[index];
+    if (old) removeUse(old, this, index);
+    this.inputs[index] = value;
+    if (value) value.uses.push({ node: this, index });
+    this.touch();
+  }
+
+  setAttr(name: string, attr: Attribute | undefined): void {
+    if (attr === undefined) this.attrs.delete(name);
+    else this.attrs.set(name, attr);
+    for (const [, g] of this.subgraphs()) g.parentNode = this;
+    this.touch();
+  }
+
+  /** Marks this node (and what contains it) as changed, so writers re-encode it. */
+  touch(): void {
+    this.changed = true;
+    this.graph.touch();
+  }
+
+  /** Values from enclosing graphs read inside this node's subgraphs. */
+  implicitInputs(): Value[] {
+    const found = new Set<Value>();
+    const own = new Set<Graph>();
+    const visit = (g: Graph): void => {
+      own.add(g);
+      for (const n of g.nodes) {
+        for (const [, sub] of n.subgraphs()) visit(sub);
+      }
+      for (const n of g.nodes) {
+        for (const v of n.inputs) if (v && !own.has(v.graph)) found.add(v);
+      }
+      for (const v of g.outputs) if (!own.has(v.graph)) found.add(v);
+    };
+    for (const [, g] of this.subgraphs()) visit(g);
+    return [...found];
+  }
+}
+
+function removeUse(value: Value, node: Node, index: number): void {
+  const i = value.uses.findIndex((u) => u.node === node && u.index === index);
+  if (i >= 0) value.uses.splice(i, 1);
+}
+
+/** Allocates node ids that stay unique across all graphs of a model. */
+export class IdSource {
+  private next = 0;
+  take(): number {
+    return this.next++;
+  }
+}
+
+/**
+ * A graph: inputs, outputs, nodes in topological order, and constants (initializers).
+ * Nested graphs (If/Loop/Scan bodies, MIL blocks) point to the node that holds them.
+ */
+export class Graph {
+  readonly inputs: Value[] = [];
+  readonly outputs: Value[] = [];
+  readonly nodes: Node[] = [];
+  /** Values with a constant tensor declared at graph level (ONNX initializers), in file order. */
+  readonly initializers: Value[] = [];
+  /** Values by name in this scope. */
+  readonly values = new Map<string, Value>();
+  /** The node holding this graph, when nested. */
+  parentNode: Node | null = null;
+  /** The format's handle on the original encoding (kept: a writer reuses what did not change). */
+  origin: unknown;
+  /** Set by every edit here or in a nested graph. */
+  changed = false;
+  private labels = new Set<string>();
+
+  constructor(
+    public name: string,
+    readonly ids: IdSource,
+    /** Path of a top-level graph (`main`, or a function's name); nested ones derive theirs. */
+    private readonly rootPath = 'main',
+    readonly parentGraph: Graph | null = null,
+    /** Attribute (or block) name under the parent node. */
+    readonly slot = '',
+  ) {}
+
+  get path(): string {
+    return this.parentNode ? `${this.parentNode.path}.${this.slot}` : this.rootPath;
+  }
+
+  /** Finds a value by name here or in an enclosing graph. */
+  lookup(name: string): Value | undefined {
+    for (let g: Graph | null = this; g; g = g.parentGraph) {
+      const v = g.values.get(name);
+      if (v) return v;
+    }
+    return undefined;
+  }
+
+  /** Creates a value in this scope (the name must be new to this scope). */
+  newValue(name: string, type: ValueType | null = null, constant: Tensor | null = null): Value {
+    if (this.values.has(name)) throw new Error(`invariant: value ${name} already exists in ${this.path}`);
+    const v = new Value(name, type, this, constant);
+    this.values.set(name, v);
+    return v;
+  }
+
+  /** A name not yet used in this scope or its enclosing ones, derived from `base`. */
+  freshName(base: string): string {
+    if (!this.lookup(base)) return base;
+    for (let i = 1; ; i++) {
+      const name = `${base}_${i}`;
+      if (!this.lookup(name)) return name;
+    }
+  }
+
+  /** Adds a node at `index` (default: the end), creating its output values. */
+  addNode(spec: NodeSpec, index = this.nodes.length): Node {
+    const node = new Node(this.ids.take(), this, spec.name ?? '', spec.op, spec.domain ?? '', spec.kind, spec.attrs);
+    node.origin = spec.origin;
+    node.inputNames = spec.inputNames ? [...spec.inputNames] : undefined;
+    spec.inputs.forEach((v, i) => {
+      node.inputs.push(v);
+      if (v) v.uses.push({ node, index: i });
+    });
+    for (const name of spec.outputs) {
+      // Empty output names are ONNX's omitted optional outputs: give them a private value.
+      const v = name === '' ? new Value('', null, this) : this.newValue(name);
+      v.producer = node;
+      node.outputs.push(v);
+    }
+    for (const [, g] of node.subgraphs()) g.parentNode = node;
+    node.label = this.uniqueLabel(spec.name || `${spec.op}_${index}`);
+    this.nodes.splice(index, 0, node);
+    if (spec.origin === undefined) node.touch();
+    return node;
+  }
+
+  /** Removes a node whose outputs nobody reads any more. */
+  removeNode(node: Node): void {
+    if (node.graph !== this) throw new Error(`invariant: ${node.path} is not in ${this.path}`);
+    for (const out of node.outputs) {
+      if (out.uses.length > 0 || out.isGraphOutput) {
+        throw new Error(`invariant: removing ${node.path} would leave ${out.name} dangling`);
+      }
+    }
+    node.inputs.forEach((v, i) => v && removeUse(v, node, i));
+    const at = this.nodes.indexOf(node);
+    if (at >= 0) this.nodes.splice(at, 1);
+    for (const out of node.outputs) {
+      out.producer = null;
+      if (this.values.get(out.name) === out) this.values.delete(out.name);
+    }
+    this.labels.delete(node.label);
+    this.touch();
+  }
+
+  /** Makes every reader of `from` (nodes anywhere, and this graph's outputs) read `to` instead. */
+  replaceUses(from: Value, to: Value): void {
+    for (const use of [...from.uses]) use.node.setInput(use.index, to);
+    const outputs = this.outputs;
+    for (let i = 0; i < outputs.length; i++) {
+      if (outputs[i] === from) {
+        outputs[i] = to;
+        this.touch();
+      }
+    }
+  }
+
+  /** Removes an initializer that nothing reads. */
+  removeInitializer(value: Value): void {
+    if (value.uses.length > 0 || value.isGraphOutput) {
+      throw new Error(`invariant: initializer ${value.name} is still read`);
+    }
+    const at = this.initializers.indexOf(value);
+    if (at >= 0) this.initializers.splice(at, 1);
+    if (this.values.get(value.name) === value) this.values.delete(value.name);
+    this.touch();
+  }
+
+  addInitializer(name: string, tensor: Tensor, type: ValueType): Value {
+    const v = this.newValue(name, type, tensor);
+    this.initializers.push(v);
+    this.touch();
+    return v;
+  }
+
+  /** Marks this graph and every graph and node that contains it as changed. */
+  touch(): void {
+    if (this.changed) return; // whatever contains a changed graph is already marked
+    this.changed = true;
+    this.parentNode?.touch();
+  }
+
+  private uniqueLabel(base: string): string {
+    let label = base;
+    for (let i = 2; this.labels.has(label); i++) label = `${base}#${i}`;
+    this.labels.add(label);
+    return label;
+  }
+}

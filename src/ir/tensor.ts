@@ -1,0 +1,120 @@
+import { ModelError } from '../errors.js';
+import { byteSize, type DType } from './dtype.js';
+
+/** Where a tensor's bytes live; formats attach what their writer needs to copy them. */
+export type TensorStorage =
+  | { readonly kind: 'memory' }
+  | { readonly kind: 'file'; readonly file: string; readonly offset: number; readonly length: number }
+  | { readonly kind: 'external'; readonly file: string; readonly offset: number; readonly length: number }
+  | { readonly kind: 'missing'; readonly reason: string };
+
+/**
+ * A constant whose bytes are read only when asked for. Linting asks only for small
+ * tensors (shape vectors, scalars, pads); `readCount` lets tests prove it.
+ */
+export class Tensor {
+  static readCount = 0;
+  static bytesRead = 0;
+
+  private cached: Uint8Array | undefined;
+  /** The format's handle on the original encoding; tensors never change, so it stays valid. */
+  origin?: unknown;
+
+  constructor(
+    readonly dtype: DType,
+    readonly dims: readonly number[],
+    readonly storage: TensorStorage,
+    /** Returns the little-endian element bytes (sub-byte types packed). */
+    private readonly loader: () => Uint8Array,
+    /** Byte length when known without loading (undefined for strings). */
+    readonly byteLength: number | undefined = byteSize(dtype, dims.reduce((a, b) => a * b, 1)),
+  ) {}
+
+  static fromBytes(dtype: DType, dims: readonly number[], bytes: Uint8Array): Tensor {
+    const t = new Tensor(dtype, dims, { kind: 'memory' }, () => bytes, bytes.byteLength);
+    t.cached = bytes;
+    return t;
+  }
+
+  get elementCount(): number {
+    return this.dims.reduce((a, b) => a * b, 1);
+  }
+
+  get loaded(): boolean {
+    return this.cached !== undefined;
+  }
+
+  /** The element bytes. Reads them from disk the first time. */
+  bytes(): Uint8Array {
+    if (this.cached === undefined) {
+      const data = this.loader();
+      Tensor.readCount++;
+      Tensor.bytesRead += data.byteLength;
+      if (this.byteLength !== undefined && data.byteLength !== this.byteLength) {
+        throw new ModelError(
+          `tensor of ${this.dtype}[${this.dims.join(',')}] needs ${this.byteLength} bytes but holds ${data.byteLength}`,
+        );
+      }
+      // Small tensors are worth keeping; large ones are re-read when asked again.
+      if (data.byteLength <= SMALL_TENSOR_BYTES) this.cached = data;
+      return data;
+    }
+    return this.cached;
+  }
+
+  /**
+   * The elements as numbers, for tensors of at most `limit` elements (default 4096).
+   * Returns undefined for larger tensors and for types that are not plain numbers.
+   */
+  numbers(limit = 4096): number[] | undefined {
+    if (this.elementCount > limit) return undefined;
+    const b = this.bytes();
+    const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    const n = this.elementCount;
+    const out: number[] = new Array(n);
+    const read = NUMBER_READERS[this.dtype];
+    if (read === undefined) return undefined;
+    const size = read.size;
+    for (let i = 0; i < n; i++) out[i] = read.get(view, i * size);
+    return out;
+  }
+}
+
+/** Tensors up to this many bytes stay in memory once read. */
+export const SMALL_TENSOR_BYTES = 64 * 1024;
+
+interface NumberReader {
+  size: number;
+  get(view: DataView, at: number): number;
+}
+
+const NUMBER_READERS: Partial<Record<DType, NumberReader>> = {
+  float32: { size: 4, get: (v, i) => v.getFloat32(i, true) },
+  float64: { size: 8, get: (v, i) => v.getFloat64(i, true) },
+  float16: { size: 2, get: (v, i) => halfToFloat(v.getUint16(i, true)) },
+  bfloat16: { size: 2, get: (v, i) => bf16ToFloat(v.getUint16(i, true)) },
+  int8: { size: 1, get: (v, i) => v.getInt8(i) },
+  uint8: { size: 1, get: (v, i) => v.getUint8(i) },
+  int16: { size: 2, get: (v, i) => v.getInt16(i, true) },
+  uint16: { size: 2, get: (v, i) => v.getUint16(i, true) },
+  int32: { size: 4, get: (v, i) => v.getInt32(i, true) },
+  uint32: { size: 4, get: (v, i) => v.getUint32(i, true) },
+  int64: { size: 8, get: (v, i) => Number(v.getBigInt64(i, true)) },
+  uint64: { size: 8, get: (v, i) => Number(v.getBigUint64(i, true)) },
+  bool: { size: 1, get: (v, i) => (v.getUint8(i) ? 1 : 0) },
+};
+
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >> 10) & 0x1f;
+  const frac = h & 0x3ff;
+  if (exp === 0) return sign * frac * 2 ** -24;
+  if (exp === 31) return frac ? NaN : sign * Infinity;
+  return sign * (1 + frac / 1024) * 2 ** (exp - 15);
+}
+
+function bf16ToFloat(h: number): number {
+  const view = new DataView(new ArrayBuffer(4));
+  view.setUint32(0, h << 16);
+  return view.getFloat32(0);
+}
