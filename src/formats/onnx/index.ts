@@ -5,7 +5,14 @@ import { graphsWithin } from '../../ir/model.js';
 import { writeAtomically } from '../atomic-write.js';
 import { isWithin } from '../paths.js';
 import type { OnnxOrigin } from './read.js';
-import { encodeOnnx } from './write.js';
+import { encodeOnnx, type ExternalData } from './write.js';
+import { Emitter } from '../wire/encode.js';
+import { resolveInside } from '../paths.js';
+
+export interface WriteOnnxOptions {
+  /** Store new tensors of at least `minBytes` (default 1024) in this file beside the model. */
+  readonly externalData?: { readonly location: string; readonly minBytes?: number };
+}
 
 export { readOnnx } from './read.js';
 export { encodeOnnx } from './write.js';
@@ -15,8 +22,15 @@ export { encodeOnnx } from './write.js';
  * model is written beside its input; written elsewhere, they are copied along, under
  * the same relative names, so the new file is complete.
  */
-export function writeOnnx(model: Model, path: string): void {
-  const pieces = encodeOnnx(model).pieces;
+export function writeOnnx(model: Model, path: string, options: WriteOnnxOptions = {}): void {
+  const external: ExternalData | undefined = options.externalData
+    ? { location: options.externalData.location, minBytes: options.externalData.minBytes ?? 1024, file: new Emitter() }
+    : undefined;
+  if (external) resolveInside(dirname(resolve(path)), external.location, 'external data file', path);
+  const pieces = encodeOnnx(model, external).pieces;
+  if (external && external.file.length > 0) {
+    writeAtomically(resolve(dirname(path), external.location), external.file.pieces);
+  }
   const origin = model.origin as OnnxOrigin | undefined;
   if (origin) {
     const fromDir = resolve(dirname(model.path));

@@ -44,7 +44,7 @@ const F = {
     opType: field(NODE, 'op_type'), attribute: field(NODE, 'attribute'), domain: field(NODE, 'domain') },
   attr: { name: field(ATTRIBUTE, 'name'), type: field(ATTRIBUTE, 'type'), g: field(ATTRIBUTE, 'g'), graphs: field(ATTRIBUTE, 'graphs') },
   tensor: { dims: field(TENSOR, 'dims'), dataType: field(TENSOR, 'data_type'), name: field(TENSOR, 'name'),
-    raw: field(TENSOR, 'raw_data') },
+    raw: field(TENSOR, 'raw_data'), external: field(TENSOR, 'external_data'), location: field(TENSOR, 'data_location') },
   valueInfo: { name: field(VALUE_INFO, 'name'), type: field(VALUE_INFO, 'type') },
   opset: { domain: 1, version: 2 },
 };
@@ -54,18 +54,18 @@ const F = {
  * bytes (nodes, initializers, fields graphlint does not model); only changed parts are
  * encoded. A model read and not edited comes out byte-identical.
  */
-export function encodeOnnx(model: Model): Emitter {
+export function encodeOnnx(model: Model, external?: ExternalData): Emitter {
   const origin = model.origin as OnnxOrigin | undefined;
   const out = new Emitter();
   if (!origin) {
     out.int64(F.model.irVersion, Number(model.info.get('irVersion') ?? 8));
     out.string(F.model.producer, 'graphlint');
-    out.message(F.model.graph, new GraphWriter(undefined).graph(model.graph));
+    out.message(F.model.graph, new GraphWriter(undefined, external).graph(model.graph));
     out.raw(encodeOpsets(model));
     return out;
   }
   const { proto, source } = origin;
-  const w = new GraphWriter(source);
+  const w = new GraphWriter(source, external);
   const opsetsChanged = !sameOpsets(model, proto.opset_import ?? []);
   let opsetsDone = false;
   for (const e of proto.$entries ?? []) {
@@ -113,8 +113,21 @@ function concat(e: Emitter): Uint8Array {
   return out;
 }
 
+/**
+ * Where new tensors of at least `minBytes` go instead of inside the model: one data file,
+ * named relative to the model, filled here and written by the caller.
+ */
+export interface ExternalData {
+  readonly location: string;
+  readonly minBytes: number;
+  readonly file: Emitter;
+}
+
+/** Offsets in external data files are aligned so readers may map them. */
+const EXTERNAL_ALIGN = 64;
+
 class GraphWriter {
-  constructor(private readonly source: ByteSource | undefined) {}
+  constructor(private readonly source: ByteSource | undefined, private readonly external?: ExternalData) {}
 
   private copySpan(out: Emitter, field: number, span: Span): void {
     // A decoded message's span is its body; the tag and length are re-created.
@@ -247,6 +260,17 @@ class GraphWriter {
       const raw = origin.raw_data;
       const header = protobuf.Writer.create().uint32((F.tensor.raw << 3) | 2).uint32(raw.length).finish();
       body.raw(header).copy(this.source, raw.offset, raw.offset + raw.length);
+    } else if (this.external && (t.byteLength ?? 0) >= this.external.minBytes) {
+      const file = this.external.file;
+      const pad = (EXTERNAL_ALIGN - (file.length % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
+      if (pad) file.raw(new Uint8Array(pad));
+      const offset = file.length;
+      const bytes = t.bytes();
+      file.raw(bytes);
+      for (const [key, value] of [['location', this.external.location], ['offset', String(offset)], ['length', String(bytes.length)]]) {
+        body.message(F.tensor.external, new Emitter().string(1, key!).string(2, value!));
+      }
+      body.int32(F.tensor.location, 1);
     } else {
       body.bytes(F.tensor.raw, t.bytes());
     }

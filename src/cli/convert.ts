@@ -1,0 +1,27 @@
+import { resolve } from 'node:path';
+import { ModelError, WriteError } from '../errors.js';
+import { describeError } from '../engine/analyze-file.js';
+import { readModel, writerFor, writeModel } from '../formats/index.js';
+import type { CliIo } from './main.js';
+
+/** `graphlint convert <in> <out>`: read, then write in the format `out` names. */
+export function convertCommand(input: string, output: string, io: CliIo): number {
+  if (!writerFor(output)) {
+    io.stderr(`graphlint: cannot write '${output}': use a .onnx, .mlmodel or .mlpackage name\n`);
+    return 2;
+  }
+  try {
+    const model = readModel(input);
+    writeModel(model, output);
+    if (resolve(input) !== resolve(output)) io.stderr(`wrote ${output}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof WriteError) {
+      io.stderr(`${output}: ${e.message}\n`);
+      return 2;
+    }
+    const where = e instanceof ModelError && e.file ? e.file : input;
+    io.stderr(`${where}: ${describeError(e)}\n`);
+    return 2;
+  }
+}
