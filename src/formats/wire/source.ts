@@ -9,6 +9,9 @@ import { ModelError } from '../../errors.js';
  * memory stays proportional to what is looked at, not to the file size.
  */
 export class ByteSource {
+  /** Bytes read from files so far, process-wide: lets tests prove weights stay on disk. */
+  static bytesReadFromFiles = 0;
+
   private constructor(
     /** The file this came from, or a label for in-memory bytes. */
     readonly name: string,
@@ -56,6 +59,7 @@ export class ByteSource {
     if (this.memory) return this.memory.subarray(offset, offset + length);
     if (this.fd === null) throw new Error(`ByteSource ${this.name} used after close`);
     const out = Buffer.allocUnsafe(length);
+    ByteSource.bytesReadFromFiles += length;
     let done = 0;
     while (done < length) {
       const n = readSync(this.fd, out, done, length - done, offset + done);
