@@ -1,0 +1,72 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../helpers/corpus.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const BIN = join(REPO_ROOT, 'dist', 'bin', 'graphlint.js');
+const EXAMPLE = join(REPO_ROOT, 'examples', 'tiny-speech-encoder.onnx');
+
+function graphlint(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run 'npm run build' (npm test does)`);
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('bin/graphlint end to end', () => {
+  it('exits 0 on the bundled example and prints its summary', () => {
+    const r = graphlint(EXAMPLE);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('audio   float32[batch,1520]');
+    expect(r.stdout).toMatch(/Slice\s+8/);
+  });
+
+  it('exits 2 on an unreadable file, names it on one line, and still reports the good one', () => {
+    const dir = tempDir();
+    const junk = join(dir, 'junk.onnx');
+    writeFileSync(junk, Buffer.from('this is not protobuf at all, just text\n'));
+    const r = graphlint('--format', 'json', junk, EXAMPLE);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(junk);
+    expect(lines[0]).not.toMatch(/at .*\.js:\d+/);
+    const report = JSON.parse(r.stdout) as { results: { path: string; fatal: unknown; stats: { nodes: number } | null }[] };
+    expect(report.results.map((x) => x.path)).toEqual([junk, EXAMPLE]);
+    expect(report.results[0]!.fatal).not.toBeNull();
+    expect(report.results[1]!.stats!.nodes).toBe(39);
+  });
+
+  it('exits 2 on an empty file and on a missing path', () => {
+    const dir = tempDir();
+    const empty = join(dir, 'empty.onnx');
+    writeFileSync(empty, '');
+    const r = graphlint(empty, join(dir, 'missing.onnx'));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${empty}: empty file`);
+    expect(r.stderr).toContain('missing.onnx: no such file or directory');
+  });
+
+  it('refuses unknown options with exit 2 and a pointer to --help', () => {
+    const r = graphlint('--no-such-option', EXAMPLE);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/Unknown argument/i);
+  });
+
+  it('prints help and version with exit 0', () => {
+    expect(graphlint('--help').code).toBe(0);
+    const v = graphlint('--version');
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it('convert round-trips the example byte for byte', () => {
+    const dir = tempDir();
+    const out = join(dir, 'copy.onnx');
+    const r = graphlint('convert', EXAMPLE, out);
+    expect(r.code).toBe(0);
+    expect(spawnSync('cmp', [EXAMPLE, out]).status).toBe(0);
+  });
+});
