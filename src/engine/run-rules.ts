@@ -1,0 +1,65 @@
+import type { Model } from '../ir/model.js';
+import type { Diagnostic, Severity } from '../report/result.js';
+import { makeContext, ModelIndex, type DebugLine } from './context.js';
+import type { Rule, TargetId } from './rule.js';
+
+export type SeveritySetting = Severity | 'off';
+
+export interface RuleSettings {
+  readonly severity: SeveritySetting;
+  readonly options: unknown;
+}
+
+export interface RunRulesOptions {
+  readonly target: TargetId;
+  /** Per rule id; rules not listed run at their default severity and options. */
+  readonly settings?: ReadonlyMap<string, RuleSettings>;
+  /** Collects "why not matched" lines for --debug. */
+  readonly debug?: DebugLine[];
+}
+
+/** A diagnostic before paths are taken, for sorting by node order. */
+interface Ordered {
+  readonly diagnostic: Diagnostic;
+  readonly position: number;
+}
+
+/**
+ * Runs every enabled rule that applies to the target over every graph of the model and
+ * returns diagnostics ordered by node order, then rule id.
+ */
+export function runRules(model: Model, rules: readonly Rule<unknown>[], options: RunRulesOptions): Diagnostic[] {
+  const index = new ModelIndex(model);
+  const found: Ordered[] = [];
+  for (const rule of rules) {
+    const { meta } = rule;
+    if (!meta.targets.includes(options.target)) continue;
+    const setting = options.settings?.get(meta.id);
+    const severity = setting?.severity ?? meta.severity;
+    if (severity === 'off') continue;
+    const ruleOptions = setting?.options ?? meta.defaultOptions;
+    const ctx = makeContext(index, meta.id, ruleOptions, options.target, options.debug);
+    for (const f of rule.check(ctx)) {
+      if (f.nodes.length === 0) throw new Error(`invariant: rule ${meta.id} reported a finding with no nodes`);
+      const position = Math.min(...f.nodes.map((n) => index.order.get(n) ?? Number.MAX_SAFE_INTEGER));
+      // A setting from the user wins; otherwise a finding may lower (never raise) the rule's level.
+      const level = setting?.severity ?? (f.severity && rank(f.severity) < rank(severity) ? f.severity : severity);
+      found.push({
+        position,
+        diagnostic: {
+          ruleId: meta.id,
+          severity: level as Severity,
+          message: f.message,
+          nodes: f.nodes.map((n) => n.path),
+          fixable: meta.fixable !== undefined && f.fixable !== false,
+        },
+      });
+    }
+  }
+  found.sort((a, b) => a.position - b.position || (a.diagnostic.ruleId < b.diagnostic.ruleId ? -1 : a.diagnostic.ruleId > b.diagnostic.ruleId ? 1 : 0));
+  return found.map((o) => o.diagnostic);
+}
+
+function rank(s: Severity): number {
+  return s === 'error' ? 2 : s === 'warning' ? 1 : 0;
+}
