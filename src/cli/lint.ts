@@ -1,52 +1,95 @@
+import { RULES } from '../../rules/index.js';
 import { UsageError } from '../errors.js';
-import { analyzeFile } from '../engine/analyze-file.js';
+import type { DebugLine } from '../engine/context.js';
+import { findConfig, loadConfig, type ResolvedConfig } from '../engine/config.js';
+import { lintFile } from '../engine/lint-file.js';
+import type { TargetId } from '../engine/rule.js';
+import type { RuleSettings, SeveritySetting } from '../engine/run-rules.js';
 import { formatJson } from '../report/json.js';
 import type { FileResult } from '../report/result.js';
 import { summarize } from '../report/result.js';
-import { formatSummaryText } from '../report/summary-text.js';
+import { formatSarif } from '../report/sarif.js';
+import { formatText } from '../report/text.js';
 import { VERSION } from '../version.js';
 import { discover } from './discover.js';
 import type { CliIo } from './main.js';
 
 export interface LintArgs {
   paths?: string[];
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sarif';
   output?: string;
-  target: 'ane' | 'coreml-ep';
+  target?: TargetId;
+  config?: string;
+  rule?: string[];
+  maxWarnings?: number;
   quiet: boolean;
   debug: boolean;
 }
 
-/** The default command: read every model named, report, and return the exit code. */
+const SEVERITIES = new Set(['off', 'info', 'warning', 'error']);
+
+/** Parses `--rule id=severity` flags; unknown ids and severities are usage errors. */
+export function parseRuleFlags(flags: readonly string[]): Map<string, SeveritySetting> {
+  const out = new Map<string, SeveritySetting>();
+  const ids = new Set(RULES.map((r) => r.meta.id));
+  for (const flag of flags) {
+    const m = /^([a-z0-9-]+)=(\w+)$/.exec(flag);
+    if (!m) throw new UsageError(`--rule ${flag}: expected ID=off|info|warning|error`);
+    if (!ids.has(m[1]!)) throw new UsageError(`--rule ${flag}: unknown rule "${m[1]}"; 'graphlint rules' lists them`);
+    if (!SEVERITIES.has(m[2]!)) throw new UsageError(`--rule ${flag}: severity must be off, info, warning or error`);
+    out.set(m[1]!, m[2] as SeveritySetting);
+  }
+  return out;
+}
+
+/** The default command: lint every model named, report, and return the exit code. */
 export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, file?: string) => void): number {
   const paths = args.paths ?? [];
-  if (paths.length === 0) {
-    io.stderr('graphlint: no models given. Usage: graphlint <model.onnx|model.mlpackage|dir ...>\n');
-    return 2;
-  }
+  if (paths.length === 0) throw new UsageError('no models given. Usage: graphlint <model.onnx|model.mlpackage|dir ...>');
+  const overrides = parseRuleFlags(args.rule ?? []);
+  const explicit = args.config ? loadConfig(args.config, RULES) : undefined;
+  const configs = new Map<string, ResolvedConfig | undefined>();
+  const configFor = (path: string): ResolvedConfig | undefined => {
+    if (explicit) return explicit;
+    const file = findConfig(path);
+    if (file === null) return undefined;
+    if (!configs.has(file)) configs.set(file, loadConfig(file, RULES));
+    return configs.get(file);
+  };
+
   const results: FileResult[] = [];
-  for (const target of discover(paths)) {
-    if (target.problem) {
-      results.push({ path: target.path, format: null, fatal: { message: target.problem }, stats: null, diagnostics: [] });
+  const debug: DebugLine[] | undefined = args.debug ? [] : undefined;
+  let target: TargetId = args.target ?? 'ane';
+  for (const t of discover(paths)) {
+    if (t.problem) {
+      results.push({ path: t.path, format: null, fatal: { message: t.problem }, stats: null, diagnostics: [] });
       continue;
     }
-    results.push(analyzeFile(target.path).result);
-  }
-  // Fatal problems go to standard error as one line each, whatever the report format.
-  for (const r of results) if (r.fatal) io.stderr(`${r.path}: ${r.fatal.message}\n`);
-  const text = args.format === 'json'
-    ? formatJson(results, { toolVersion: VERSION, target: args.target })
-    : formatSummaryText(results.filter((r) => !r.fatal));
-  try {
-    write(text, args.output);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr(`graphlint: ${e.message}\n`);
-      return 2;
+    const config = configFor(t.path);
+    target = args.target ?? config?.target ?? 'ane';
+    const settings = new Map<string, RuleSettings>(config?.settings ?? []);
+    for (const [id, severity] of overrides) {
+      const rule = RULES.find((r) => r.meta.id === id)!;
+      settings.set(id, { severity, options: settings.get(id)?.options ?? rule.meta.defaultOptions });
     }
-    throw e;
+    const { result } = lintFile(t.path, { rules: RULES, target, settings, ...(debug ? { debug } : {}) });
+    results.push(args.quiet ? { ...result, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') } : result);
   }
+
+  for (const r of results) if (r.fatal) io.stderr(`${r.path}: ${r.fatal.message}\n`);
+  for (const line of debug ?? []) io.stderr(`debug ${line.ruleId}${line.node ? ` ${line.node}` : ''}: ${line.reason}\n`);
+  const text =
+    args.format === 'json' ? formatJson(results, { toolVersion: VERSION, target })
+    : args.format === 'sarif' ? formatSarif(results, { toolVersion: VERSION, rules: RULES.map((r) => r.meta), cwd: process.cwd() })
+    : formatText(results);
+  write(text, args.output);
+
   const summary = summarize(results);
   if (summary.fatal > 0) return 2;
-  return summary.errors > 0 ? 1 : 0;
+  if (summary.errors > 0) return 1;
+  if (args.maxWarnings !== undefined && summary.warnings > args.maxWarnings) {
+    io.stderr(`graphlint: ${summary.warnings} warnings, more than --max-warnings ${args.maxWarnings}\n`);
+    return 1;
+  }
+  return 0;
 }

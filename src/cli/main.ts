@@ -1,9 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import yargs from 'yargs';
 import { UsageError } from '../errors.js';
+import type { TargetId } from '../engine/rule.js';
 import { VERSION } from '../version.js';
 import { convertCommand } from './convert.js';
 import { lintCommand, type LintArgs } from './lint.js';
+import { explainCommand, rulesCommand } from './rules.js';
+import { summaryCommand } from './summary.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -16,19 +19,28 @@ export const processIo: CliIo = {
   stderr: (t) => process.stderr.write(t),
 };
 
-export const FORMATS = ['text', 'json'] as const;
+export const FORMATS = ['text', 'json', 'sarif'] as const;
 export const TARGETS = ['ane', 'coreml-ep'] as const;
 
 /**
  * Runs graphlint with `argv` (without node and script) and returns the exit code:
- * 0 clean, 1 lint errors, 2 a fatal problem (bad arguments, unreadable model).
+ * 0 clean, 1 lint errors (or too many warnings), 2 a fatal problem (bad arguments or
+ * config, an unreadable model). A later 0 or 1 never hides a 2.
  */
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let code = 0;
   let failed: string | undefined;
+  const run = (command: () => number): void => {
+    try {
+      code = command();
+    } catch (e) {
+      if (e instanceof UsageError) failed = e.message;
+      else throw e;
+    }
+  };
   const parser = yargs([...argv])
     .scriptName('graphlint')
-    .usage('$0 [paths..]\n\nFinds what keeps a model off Apple\'s Neural Engine.')
+    .usage("$0 [paths..]\n\nFinds what keeps a model off Apple's Neural Engine.")
     .command<LintArgs>(
       '$0 [paths..]',
       'lint models (files, packages, directories or globs)',
@@ -37,22 +49,38 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           .positional('paths', { type: 'string', array: true, describe: 'models, directories or globs' })
           .option('format', { choices: FORMATS, default: 'text' as const, describe: 'report format' })
           .option('output', { alias: 'o', type: 'string', describe: 'write the report to this file' })
-          .option('target', { choices: TARGETS, default: 'ane' as const, describe: 'runtime to judge for' })
+          .option('target', { choices: TARGETS, describe: 'runtime to judge for (default: ane, or the config\'s)' })
+          .option('config', { type: 'string', describe: 'config file (default: nearest .graphlintrc.json upward)' })
+          .option('rule', { type: 'string', array: true, describe: 'override a rule: ID=off|info|warning|error (repeatable)' })
+          .option('max-warnings', { type: 'number', describe: 'exit 1 when there are more warnings than this' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'report errors only' }),
-      (args) => {
-        code = lintCommand(args, io, writeReport);
-      },
+      (args) => run(() => lintCommand(args, io, writeReport)),
+    )
+    .command<{ paths: string[] }>(
+      'summary <paths..>',
+      'what a model holds: interface, opsets, node count, op histogram',
+      (y) => y.positional('paths', { type: 'string', array: true, demandOption: true }),
+      (args) => run(() => summaryCommand(args.paths, io)),
+    )
+    .command<{ target?: TargetId }>(
+      'rules',
+      'list the rules',
+      (y) => y.option('target', { choices: TARGETS, describe: 'only rules for this target' }),
+      (args) => run(() => rulesCommand(args.target, io)),
+    )
+    .command<{ id: string }>(
+      'explain <id>',
+      "print a rule's documentation",
+      (y) => y.positional('id', { type: 'string', demandOption: true }),
+      (args) => run(() => explainCommand(args.id, io)),
     )
     .command<{ in: string; out: string }>(
       'convert <in> <out>',
       're-serialize a model; formats may differ where meaning allows',
-      (y) =>
-        y.positional('in', { type: 'string', demandOption: true }).positional('out', { type: 'string', demandOption: true }),
-      (args) => {
-        code = convertCommand(args.in, args.out, io);
-      },
+      (y) => y.positional('in', { type: 'string', demandOption: true }).positional('out', { type: 'string', demandOption: true }),
+      (args) => run(() => convertCommand(args.in, args.out, io)),
     )
-    .option('debug', { type: 'boolean', default: false, describe: 'show internal details of failures' })
+    .option('debug', { type: 'boolean', default: false, describe: 'explain near misses and show internal details' })
     .strict()
     .version(VERSION)
     .help()
@@ -65,10 +93,13 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   try {
     await parser.parseAsync();
   } catch (e) {
-    if (failed === undefined) failed = e instanceof Error ? e.message : String(e);
+    if (failed === undefined) {
+      if (e instanceof UsageError) failed = e.message;
+      else throw e;
+    }
   }
   if (failed !== undefined) {
-    io.stderr(`graphlint: ${failed}\nRun 'graphlint --help' for usage.\n`);
+    io.stderr(`graphlint: ${failed}\n`);
     return 2;
   }
   return code;
@@ -81,7 +112,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     try {
       writeFileSync(file, text);
     } catch (e) {
-      throw new UsageError(`cannot write the report to ${file}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+      throw new UsageError(`cannot write the report to ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
   }
 }

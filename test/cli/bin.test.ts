@@ -16,7 +16,7 @@ function graphlint(...args: string[]): { code: number | null; stdout: string; st
 
 describe('bin/graphlint end to end', () => {
   it('exits 0 on the bundled example and prints its summary', () => {
-    const r = graphlint(EXAMPLE);
+    const r = graphlint('summary', EXAMPLE);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('audio   float32[batch,1520]');

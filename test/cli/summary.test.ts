@@ -36,7 +36,7 @@ describe.skipIf(corpus.length === 0)('summary of the ONNX corpus', () => {
   });
 
   it('prints the vision transformer\'s interface with its symbolic batch dimension', async () => {
-    const run = await runCli([join(CORPUS, 'onnx', 'vit_small_dynbatch_op13.onnx')]);
+    const run = await runCli(['summary', join(CORPUS, 'onnx', 'vit_small_dynbatch_op13.onnx')]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/input\s+float32\[batch,3,224,224\]/);
     expect(run.stdout).toMatch(/output\s+float32\[batch,1000\]/);

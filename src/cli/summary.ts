@@ -1,0 +1,19 @@
+import { UsageError } from '../errors.js';
+import { analyzeFile } from '../engine/analyze-file.js';
+import type { FileResult } from '../report/result.js';
+import { formatSummaryText } from '../report/summary-text.js';
+import { discover } from './discover.js';
+import type { CliIo } from './main.js';
+
+/** `graphlint summary <paths..>`: what a model holds (interface, opsets, node count, op histogram). */
+export function summaryCommand(paths: readonly string[], io: CliIo): number {
+  if (paths.length === 0) throw new UsageError('no models given');
+  const results: FileResult[] = [];
+  for (const t of discover(paths)) {
+    if (t.problem) results.push({ path: t.path, format: null, fatal: { message: t.problem }, stats: null, diagnostics: [] });
+    else results.push(analyzeFile(t.path).result);
+  }
+  for (const r of results) if (r.fatal) io.stderr(`${r.path}: ${r.fatal.message}\n`);
+  io.stdout(formatSummaryText(results.filter((r) => !r.fatal)));
+  return results.some((r) => r.fatal) ? 2 : 0;
+}
