@@ -1,0 +1,114 @@
+import type { Graph, Node, Value } from '../../ir/graph.js';
+import type { Model } from '../../ir/model.js';
+import type { Tensor } from '../../ir/tensor.js';
+import type { ValueType } from '../../ir/types.js';
+import { type InferenceHost, NodeContext } from './context.js';
+import { type Elements, tensorElements } from './data.js';
+import { ShapeError } from './dims.js';
+import { mergeTypes } from './merge.js';
+import { findRule } from './registry.js';
+import type { ShapeReport } from './report.js';
+
+/** Opset assumed for the default domain when a model imports none (models built in memory). */
+export const DEFAULT_OPSET = 21;
+
+/**
+ * Runs the rules over graphs in node order (the IR keeps nodes topologically sorted), once
+ * per node and once per nested graph, so the work is linear in the size of the model.
+ */
+export class ShapeEngine implements InferenceHost {
+  /** Elements of values computed by shape computations (and small constants, once read). */
+  private readonly data = new Map<Value, Elements>();
+  /** Constant tensors of values that are not initializers (Constant node outputs). */
+  private readonly tensors = new Map<Value, Tensor>();
+  private readonly done = new Set<Graph>();
+
+  constructor(private readonly model: Model, private readonly report: ShapeReport) {}
+
+  inferGraph(graph: Graph): void {
+    if (this.done.has(graph)) return;
+    this.done.add(graph);
+    for (const node of graph.nodes) this.inferNode(node);
+  }
+
+  private inferNode(node: Node): void {
+    const rule = findRule(node.op, node.domain);
+    if (rule === undefined) {
+      this.report.uncovered.push(node);
+    } else {
+      const ctx = new NodeContext(node, this.opsetOf(node.domain), this);
+      try {
+        rule(ctx);
+        this.commit(ctx);
+      } catch (e) {
+        const message = e instanceof ShapeError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+        this.report.problems.push({ node, message });
+      }
+    }
+    // Bodies the rule did not visit (an uncovered op, a failed rule) are still inferred from what they declare.
+    for (const [, sub] of node.subgraphs()) this.inferGraph(sub);
+  }
+
+  private commit(ctx: NodeContext): void {
+    const node = ctx.node;
+    node.outputs.forEach((v, i) => {
+      const inferred = ctx.outputs[i];
+      if (inferred !== undefined) this.setType(v, inferred, node);
+      const e = ctx.outputData[i];
+      if (e !== undefined) this.data.set(v, e);
+      const t = ctx.outputTensors[i];
+      if (t !== undefined) this.tensors.set(v, t);
+    });
+  }
+
+  private setType(v: Value, inferred: ValueType | null, node: Node | null): void {
+    const merged = mergeTypes(v.type, inferred);
+    if (merged.conflict !== undefined && v.type !== null && inferred !== null) {
+      this.report.contradictions.push({ value: v, node, declared: v.type, inferred, message: merged.conflict });
+      return;
+    }
+    if (merged.type !== v.type) {
+      v.type = merged.type;
+      this.report.refined++;
+    }
+  }
+
+  elements(value: Value, limit: number): Elements | undefined {
+    const known = this.data.get(value);
+    if (known !== undefined) return known.length <= limit ? known : undefined;
+    const tensor = value.constant ?? this.tensors.get(value);
+    if (tensor === undefined) return isEmpty(value) ? [] : undefined;
+    const read = tensorElements(tensor, limit);
+    if (read !== undefined) this.data.set(value, read);
+    return read;
+  }
+
+  tensorOf(value: Value): Tensor | undefined {
+    return value.constant ?? this.tensors.get(value);
+  }
+
+  mayKnow(value: Value): boolean {
+    return value.constant !== null || this.data.has(value) || this.tensors.has(value) || isEmpty(value);
+  }
+
+  inferSubgraph(graph: Graph, inputs: readonly (ValueType | null)[]): (ValueType | null)[] {
+    if (inputs.length !== graph.inputs.length) {
+      throw new ShapeError(`body ${graph.path} has ${graph.inputs.length} inputs but is given ${inputs.length}`);
+    }
+    graph.inputs.forEach((v, i) => this.setType(v, inputs[i] ?? null, null));
+    this.inferGraph(graph);
+    return graph.outputs.map((v) => v.type);
+  }
+
+  private opsetOf(domain: string): number {
+    const opsets = this.model.opsets;
+    if (domain === '' || domain === 'ai.onnx') return opsets.get('') ?? opsets.get('ai.onnx') ?? DEFAULT_OPSET;
+    return opsets.get(domain) ?? 1;
+  }
+}
+
+/** A tensor with a 0 in its static shape has no elements: nothing to read to know them. */
+function isEmpty(value: Value): boolean {
+  const t = value.type;
+  return t !== null && t.kind === 'tensor' && t.shape !== null && t.shape.some((d) => d === 0);
+}
