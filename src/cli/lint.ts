@@ -13,6 +13,7 @@ import { formatText } from '../report/text.js';
 import { VERSION } from '../version.js';
 import { discover } from './discover.js';
 import type { CliIo } from './main.js';
+import type { Dim } from '../ir/shape.js';
 
 export interface LintArgs {
   paths?: string[];
@@ -22,6 +23,7 @@ export interface LintArgs {
   config?: string;
   rule?: string[];
   maxWarnings?: number;
+  inputShape?: string[];
   quiet: boolean;
   debug: boolean;
 }
@@ -42,11 +44,25 @@ export function parseRuleFlags(flags: readonly string[]): Map<string, SeveritySe
   return out;
 }
 
+/** Parses `--input-shape NAME=D0,D1,...` flags (a dim is a number or a symbol). */
+export function parseInputShapes(flags: readonly string[]): Map<string, Dim[]> {
+  const out = new Map<string, Dim[]>();
+  for (const flag of flags) {
+    const eq = flag.lastIndexOf('=');
+    const name = flag.slice(0, eq);
+    const dims = flag.slice(eq + 1).split(',').map((d) => d.trim());
+    if (eq <= 0 || dims.some((d) => d === '')) throw new UsageError(`--input-shape ${flag}: expected NAME=D0,D1,... (e.g. input=1,3,224,224)`);
+    out.set(name, dims.map((d) => (/^\d+$/.test(d) ? Number(d) : d)));
+  }
+  return out;
+}
+
 /** The default command: lint every model named, report, and return the exit code. */
 export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, file?: string) => void): number {
   const paths = args.paths ?? [];
   if (paths.length === 0) throw new UsageError('no models given. Usage: graphlint <model.onnx|model.mlpackage|dir ...>');
   const overrides = parseRuleFlags(args.rule ?? []);
+  const inputShapes = parseInputShapes(args.inputShape ?? []);
   const explicit = args.config ? loadConfig(args.config, RULES) : undefined;
   const configs = new Map<string, ResolvedConfig | undefined>();
   const configFor = (path: string): ResolvedConfig | undefined => {
@@ -72,7 +88,7 @@ export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, fil
       const rule = RULES.find((r) => r.meta.id === id)!;
       settings.set(id, { severity, options: settings.get(id)?.options ?? rule.meta.defaultOptions });
     }
-    const { result } = lintFile(t.path, { rules: RULES, target, settings, ...(debug ? { debug } : {}) });
+    const { result } = lintFile(t.path, { rules: RULES, target, settings, inputShapes, ...(debug ? { debug } : {}) });
     results.push(args.quiet ? { ...result, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') } : result);
   }
 

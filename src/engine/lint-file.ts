@@ -1,4 +1,6 @@
+import { inferShapes } from '../analysis/shapes/index.js';
 import { computeStats } from '../analysis/stats.js';
+import type { Dim } from '../ir/shape.js';
 import { readModel } from '../formats/index.js';
 import type { Model } from '../ir/model.js';
 import type { FileResult } from '../report/result.js';
@@ -12,6 +14,8 @@ export interface LintOptions {
   readonly target: TargetId;
   readonly settings?: ReadonlyMap<string, RuleSettings>;
   readonly debug?: DebugLine[];
+  /** `--input-shape`: dims for graph inputs, fixed before analysis. */
+  readonly inputShapes?: ReadonlyMap<string, readonly Dim[]>;
 }
 
 export interface LintedFile {
@@ -31,6 +35,8 @@ export function lintFile(path: string, options: LintOptions): LintedFile {
 }
 
 export function lintModel(model: Model, path: string, options: LintOptions): FileResult {
+  // Types the rules read: ONNX declares only the interface, so infer the rest first.
+  if (model.format === 'onnx') inferShapes(model, options.inputShapes ? { inputShapes: options.inputShapes } : {});
   const diagnostics = runRules(model, options.rules, {
     target: options.target,
     ...(options.settings ? { settings: options.settings } : {}),

@@ -70,3 +70,18 @@ describe('bin/graphlint end to end', () => {
     expect(spawnSync('cmp', [EXAMPLE, out]).status).toBe(0);
   });
 });
+
+describe('lint options', () => {
+  it('refuses a malformed --input-shape and an unknown --rule with exit 2', () => {
+    const bad = graphlint('--input-shape', 'audio', EXAMPLE);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('expected NAME=D0,D1');
+    const rule = graphlint('--rule', 'no-such-rule=off', EXAMPLE);
+    expect(rule.code).toBe(2);
+    expect(rule.stderr).toContain('unknown rule');
+  });
+
+  it('accepts --input-shape for a real input', () => {
+    expect(graphlint('--input-shape', 'audio=1,1520', EXAMPLE).code).toBe(0);
+  });
+});
