@@ -21,9 +21,10 @@ export interface LintArgs {
   output?: string;
   target?: TargetId;
   config?: string;
-  rule?: string[];
+  /** Repeatable: one string, or several. */
+  rule?: string | string[];
   maxWarnings?: number;
-  inputShape?: string[];
+  inputShape?: string | string[];
   quiet: boolean;
   debug: boolean;
 }
@@ -61,8 +62,9 @@ export function parseInputShapes(flags: readonly string[]): Map<string, Dim[]> {
 export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, file?: string) => void): number {
   const paths = args.paths ?? [];
   if (paths.length === 0) throw new UsageError('no models given. Usage: graphlint <model.onnx|model.mlpackage|dir ...>');
-  const overrides = parseRuleFlags(args.rule ?? []);
-  const inputShapes = parseInputShapes(args.inputShape ?? []);
+  const list = (x: string | string[] | undefined): string[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
+  const overrides = parseRuleFlags(list(args.rule));
+  const inputShapes = parseInputShapes(list(args.inputShape));
   const explicit = args.config ? loadConfig(args.config, RULES) : undefined;
   const configs = new Map<string, ResolvedConfig | undefined>();
   const configFor = (path: string): ResolvedConfig | undefined => {

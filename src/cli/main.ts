@@ -51,8 +51,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           .option('output', { alias: 'o', type: 'string', describe: 'write the report to this file' })
           .option('target', { choices: TARGETS, describe: 'runtime to judge for (default: ane, or the config\'s)' })
           .option('config', { type: 'string', describe: 'config file (default: nearest .graphlintrc.json upward)' })
-          .option('rule', { type: 'string', array: true, describe: 'override a rule: ID=off|info|warning|error (repeatable)' })
-          .option('input-shape', { type: 'string', array: true, describe: "fix a graph input's dims for analysis: NAME=D0,D1,... (repeatable)" })
+          .option('rule', { type: 'string', requiresArg: true, describe: 'override a rule: ID=off|info|warning|error (repeatable)' })
+          .option('input-shape', { type: 'string', requiresArg: true, describe: "fix a graph input's dims for analysis: NAME=D0,D1,... (repeatable)" })
           .option('max-warnings', { type: 'number', describe: 'exit 1 when there are more warnings than this' })
           .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'report errors only' }),
       (args) => run(() => lintCommand(args, io, writeReport)),
