@@ -1,7 +1,13 @@
 import type { Rule } from '../src/engine/rule.js';
+import batchSize from './batch-size.js';
 import dimensionLimit from './dimension-limit.js';
+import dynamicReshape from './dynamic-reshape.js';
+import dynamicShape from './dynamic-shape.js';
+import explicitPad from './explicit-pad.js';
 import fp16Range from './fp16-range.js';
+import linearToConv from './linear-to-conv.js';
 import partitionBoundary from './partition-boundary.js';
+import sliceFanOut from './slice-fan-out.js';
 import tensorRank from './tensor-rank.js';
 import unsupportedOp from './unsupported-op.js';
 
@@ -10,9 +16,15 @@ import unsupportedOp from './unsupported-op.js';
  * rules/, their docs and their tests agree, and that every id of CONTRACT.md is here.
  */
 export const RULES: readonly Rule<unknown>[] = [
+  batchSize,
   dimensionLimit,
+  dynamicReshape,
+  dynamicShape,
+  explicitPad,
   fp16Range,
+  linearToConv,
   partitionBoundary,
+  sliceFanOut,
   tensorRank,
   unsupportedOp,
 ] as Rule<unknown>[];
