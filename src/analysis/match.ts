@@ -1,5 +1,6 @@
 import type { Node, Value } from '../ir/graph.js';
 import { constantScalar } from './constants.js';
+import { arg } from './op-params.js';
 
 /**
  * Declarative patterns over producer chains, matched by `kind` so one pattern serves ONNX,
@@ -102,13 +103,15 @@ function matchNode(n: Node, p: NodePattern, s: State): string | undefined {
   const extra = p.where?.(n);
   if (extra !== undefined) return `${n.label}: ${extra}`;
   if (!s.nodes.includes(n)) s.nodes.push(n);
-  const orders = p.commutative && p.inputs.length === 2 && n.inputs.length >= 2 ? [[0, 1], [1, 0]] : [p.inputs.map((_, i) => i)];
+  const orders = p.commutative && p.inputs.length === 2 && arg(n, 1) !== undefined ? [[0, 1], [1, 0]] : [p.inputs.map((_, i) => i)];
   let firstFailure: string | undefined;
   for (const order of orders) {
     const trial = clone(s);
     let failure: string | undefined;
     for (let i = 0; i < p.inputs.length && failure === undefined; i++) {
-      const v = n.inputs[order[i]!];
+      // By position for ONNX and NeuralNetwork; by argument name for MIL, whose files store
+      // arguments in any order.
+      const v = arg(n, order[i]!);
       failure = v ? matchValue(v, p.inputs[i]!, trial) : `${n.label} has no input ${order[i]}`;
     }
     if (failure === undefined) {
