@@ -6,7 +6,7 @@ import { isModelPath } from '../formats/index.js';
 /** One thing to process: a model path, or an argument that named nothing usable. */
 export type Target = { readonly path: string; readonly problem?: string };
 
-const FILE_PATTERNS = ['**/*.onnx', '**/*.mlmodel'];
+const FILE_PATTERNS = ['**/*.onnx', '**/*.mlmodel', '**/*.mil'];
 const PACKAGE_PATTERNS = ['**/*.mlpackage', '**/*.mlmodelc'];
 
 /**

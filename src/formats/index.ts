@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { ModelError } from '../errors.js';
 import type { Model, ModelFormat } from '../ir/model.js';
+import { coremlHandlers } from './coreml/index.js';
 import { readOnnx, writeOnnx } from './onnx/index.js';
 
 /** A format family: how to recognise, read and write it. */
@@ -20,6 +21,7 @@ const handlers: FormatHandler[] = [
     read: readOnnx,
     write: writeOnnx,
   },
+  ...coremlHandlers,
 ];
 
 /** Lets another format family (Core ML) plug in. */

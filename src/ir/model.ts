@@ -1,7 +1,7 @@
 import { Graph, IdSource, type Node } from './graph.js';
 
 /** How a model was packaged; decides which reader and writer handle it. */
-export type ModelFormat = 'onnx' | 'mlmodel' | 'mlpackage' | 'mlmodelc';
+export type ModelFormat = 'onnx' | 'mlmodel' | 'mlpackage' | 'mlmodelc' | 'mil';
 
 /**
  * A whole model: the main graph, functions (ONNX model-local functions, MIL functions

@@ -1,0 +1,41 @@
+import protobuf from 'protobufjs';
+import { descriptor, PACKAGE } from '../../../proto/coreml.schema.js';
+import { buildSchemas, type MessageSchema } from '../wire/schema.js';
+
+/** The Core ML schema as the decoder uses it, built once from proto/coreml.proto. */
+const schemas = buildSchemas(descriptor as never, PACKAGE);
+
+export function schema(name: string): MessageSchema {
+  const s = schemas.get(name);
+  if (!s) throw new Error(`invariant: Core ML schema has no message ${name}`);
+  return s;
+}
+
+/** protobufjs types for encoding small messages that have no original bytes. */
+export const codecs = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+
+export function codec(name: string): protobuf.Type {
+  return codecs.lookupType(`${PACKAGE}.${name}`);
+}
+
+export const MODEL = schema('Model');
+export const DESCRIPTION = schema('ModelDescription');
+export const NEURAL_NETWORK = schema('NeuralNetwork');
+export const LAYER = schema('NeuralNetworkLayer');
+export const PROGRAM = schema('Program');
+export const FUNCTION = schema('Function');
+export const BLOCK = schema('Block');
+export const OPERATION = schema('Operation');
+export const PIPELINE = schema('Pipeline');
+export const PIPELINE_WRAPPER = schema('PipelineWrapper');
+
+/** Field number of `name` in `s` (the writer spells fields by name, never by number). */
+export function fieldNumber(s: MessageSchema, name: string): number {
+  const f = s.byName.get(name);
+  if (!f) throw new Error(`invariant: ${s.name} has no field ${name}`);
+  return f.number;
+}
+
+// The writer replays the field order of these messages when it re-encodes them, and
+// copies untouched map entries (op inputs and attributes) by their recorded spans.
+for (const s of [MODEL, PROGRAM, FUNCTION, BLOCK, OPERATION, NEURAL_NETWORK, LAYER, PIPELINE, PIPELINE_WRAPPER]) s.keepEntries = true;
