@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeOnnx } from '../../src/formats/onnx/index.js';
+import { ModelBuilder } from '../../src/ir/build.js';
 import { REPO_ROOT } from '../helpers/corpus.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -83,5 +85,73 @@ describe('lint options', () => {
 
   it('accepts --input-shape for a real input', () => {
     expect(graphlint('--input-shape', 'audio=1,1520', EXAMPLE).code).toBe(0);
+  });
+});
+
+describe('exit codes through bin/graphlint', () => {
+  /** A model with one LSTM: unsupported on the Neural Engine, an error. */
+  function lstmModel(dir: string): string {
+    const b = new ModelBuilder({ opset: 14 });
+    const x = b.input('x', 'float32', [5, 1, 8]);
+    const w = b.constant('W', 'float32', [1, 16, 8], new Array(128).fill(0.1));
+    const r = b.constant('R', 'float32', [1, 16, 4], new Array(64).fill(0.1));
+    const [y] = b.opN('LSTM', [x, w, r], 3, { hidden_size: 4 });
+    b.output(y!, 'float32', [5, 1, 1, 4]);
+    const path = join(dir, 'lstm.onnx');
+    writeOnnx(b.model, path);
+    return path;
+  }
+
+  /** Two Relus: nothing for any rule to say. */
+  function cleanModel(dir: string): string {
+    const b = new ModelBuilder({ opset: 17 });
+    const x = b.input('x', 'float32', [1, 8, 4, 4]);
+    b.output(b.op('Relu', [b.op('Relu', [x])]), 'float32', [1, 8, 4, 4]);
+    const path = join(dir, 'clean.onnx');
+    writeOnnx(b.model, path);
+    return path;
+  }
+
+  it('0 on a clean model, 1 on a lint error, 2 when a file cannot be read (even next to a lint error)', () => {
+    const dir = tempDir();
+    const clean = graphlint(cleanModel(dir));
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toContain('no problems');
+    const lstm = lstmModel(dir);
+    const bad = graphlint(lstm);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/error\s+unsupported-op\s+main\/LSTM_0/);
+    writeFileSync(join(dir, 'junk.onnx'), 'junk');
+    expect(graphlint(lstm, join(dir, 'junk.onnx')).code).toBe(2);
+  });
+
+  it('--rule turns an error off; --max-warnings and -q change the outcome', () => {
+    const dir = tempDir();
+    const lstm = lstmModel(dir);
+    expect(graphlint('--rule', 'unsupported-op=off', lstm).code).toBe(0);
+    expect(graphlint('--rule', 'unsupported-op=warning', '--max-warnings', '0', lstm).code).toBe(1);
+    expect(graphlint('--rule', 'unsupported-op=warning', lstm).code).toBe(0);
+    const quiet = graphlint('-q', '--rule', 'unsupported-op=warning', lstm);
+    expect(quiet.stdout).not.toContain('unsupported-op');
+  });
+
+  it('a broken config is exit 2 with the file and key named', () => {
+    const dir = tempDir();
+    const model = cleanModel(dir);
+    writeFileSync(join(dir, '.graphlintrc.json'), JSON.stringify({ rules: { 'layer-nrom': 'off' } }));
+    const r = graphlint(model);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('.graphlintrc.json');
+    expect(r.stderr).toContain('did you mean "layer-norm"');
+  });
+
+  it('rules lists every rule and explain prints a doc', () => {
+    const rules = graphlint('rules');
+    expect(rules.code).toBe(0);
+    expect(rules.stdout.trim().split('\n')).toHaveLength(17);
+    const explain = graphlint('explain', 'slice-fan-out');
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toMatch(/^# slice-fan-out/);
+    expect(graphlint('explain', 'slice-fanout').stderr).toContain('did you mean "slice-fan-out"');
   });
 });

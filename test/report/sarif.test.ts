@@ -1,25 +1,10 @@
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import Ajv from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 import { lintModel } from '../../src/engine/lint-file.js';
 import { ModelBuilder } from '../../src/ir/build.js';
 import type { FileResult } from '../../src/report/result.js';
 import { formatSarif } from '../../src/report/sarif.js';
-import { REPO_ROOT } from '../helpers/corpus.js';
+import { sarifValidator } from '../helpers/sarif.js';
 import { everyNodeRule, reluRule } from '../helpers/fake-rules.js';
-
-const SCHEMA = join(REPO_ROOT, '..', 'shared', 'schemas', 'sarif-schema-2.1.0.json');
-
-export function sarifValidator(): ((log: unknown) => string[]) | undefined {
-  if (!existsSync(SCHEMA)) {
-    console.warn(`SKIPPED: ${SCHEMA} not found; SARIF schema validation needs ../shared/schemas`);
-    return undefined;
-  }
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8')));
-  return (log) => (validate(log) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
-}
 
 function results(): FileResult[] {
   const b = new ModelBuilder();
