@@ -3,6 +3,8 @@ import { dataInput, isDataInput } from '../src/analysis/slice-params.js';
 import { defineRule, type Finding, type TargetId } from '../src/engine/rule.js';
 import { attrFloat, attrInt, attrInts, attrString } from '../src/ir/attribute.js';
 import type { Node, Value } from '../src/ir/graph.js';
+import { fixExplicitPad } from '../src/rewrite/fixes/explicit-pad.js';
+import { rewriteBlocker } from '../src/rewrite/support.js';
 
 /** A pad op's parameters, whatever the format spells them. */
 export interface PadSpec {
@@ -63,6 +65,8 @@ export default defineRule({
     }
     return findings;
   },
+
+  fix: (finding, builder) => fixExplicitPad(finding, builder),
 });
 
 function judge(pad: Node, spec: PadSpec, target: TargetId, debug: (reason: string) => void): Finding | undefined {
@@ -74,20 +78,23 @@ function judge(pad: Node, spec: PadSpec, target: TargetId, debug: (reason: strin
   const where = touched ? touched.map((p) => `axis ${p.axis} +${p.begin}/+${p.end}`).join(', ') : 'amounts computed at run time';
   const base = { mode: spec.mode, value: spec.value, pads };
   const negative = pads?.some((p) => p.begin < 0 || p.end < 0) ?? false;
+  const blocked = rewriteBlocker(pad);
+  const byHand = blocked ? ` (not done automatically: ${blocked})` : '';
 
   if (touched !== null && touched.length === 0) {
+    const kept = pad.outputs[0]!.isGraphOutput;
     return {
       nodes: [pad],
-      message: `${pad.label} pads nothing: every amount is zero, so it only copies its input. graphlint --fix removes it.`,
+      message: `${pad.label} pads nothing: every amount is zero, so it only copies its input. ${blocked || kept ? `Remove it${kept ? ' (not done automatically: its result is a graph output)' : byHand}.` : 'graphlint --fix removes it.'}`,
       data: { ...base, foldInto: null, notFoldable: null, noOp: true } satisfies ExplicitPadData,
-      fixable: true,
+      fixable: !blocked && !kept,
       fact: 'S2',
       severity: 'info',
     };
   }
 
   if (REPLACING_MODES.has(spec.mode)) {
-    const fixable = pads !== null && !negative;
+    const fixable = pads !== null && !negative && !blocked;
     const why = target === 'coreml-ep'
       ? spec.mode === 'reflect'
         ? `ONNX Runtime's Core ML provider takes reflect pads only when it builds an ML Program (E5); otherwise each one splits the graph: one model had 14 partitions from 14 reflect pads and 1 after rewriting them as Slice+Concat (E8).`
@@ -95,7 +102,9 @@ function judge(pad: Node, spec: PadSpec, target: TargetId, debug: (reason: strin
       : `Explicit padding ops are listed among Neural-Engine-hostile patterns (S2), and ${spec.mode} padding has no convolution attribute to fold into.`;
     const todo = fixable
       ? `graphlint --fix rewrites it as Slice+Concat of the border rows (E8).`
-      : `Make the pad amounts constant and non-negative, then rewrite it as Slice+Concat (E8).`;
+      : blocked && pads !== null && !negative
+        ? `Rewrite it as Slice+Concat of the border rows (E8)${byHand}.`
+        : `Make the pad amounts constant and non-negative, then rewrite it as Slice+Concat (E8).`;
     return {
       nodes: [pad],
       message: `${pad.label} is a ${spec.mode} pad (${where}). ${why} ${todo}`,
@@ -118,9 +127,9 @@ function judge(pad: Node, spec: PadSpec, target: TargetId, debug: (reason: strin
       : `Explicit padding ops are listed among Neural-Engine-hostile patterns (S2); the ${consumer.op}'s own padding does the same for free.`;
     return {
       nodes: [pad, consumer],
-      message: `${pad.label} zero-pads (${where}) right before ${consumer.label} (${consumer.op}), its only reader. ${why} graphlint --fix moves the padding into ${consumer.label}'s pads.`,
+      message: `${pad.label} zero-pads (${where}) right before ${consumer.label} (${consumer.op}), its only reader. ${why} ${blocked ? `Move the padding into ${consumer.label}'s own${byHand}.` : `graphlint --fix moves the padding into ${consumer.label}'s pads.`}`,
       data: { ...base, foldInto: fold.into, notFoldable: null } satisfies ExplicitPadData,
-      fixable: true,
+      fixable: !blocked,
       fact: target === 'coreml-ep' ? 'E5' : 'S2',
       ...(target === 'coreml-ep' ? { severity: 'info' as const } : {}),
     };

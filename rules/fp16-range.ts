@@ -3,6 +3,8 @@ import { FLOAT16_MAX, flushesToZero, isSubnormal16, overflows, toFloat16 } from 
 import { defineRule, type Finding, type RuleContext } from '../src/engine/rule.js';
 import type { Node, Value } from '../src/ir/graph.js';
 import type { DType } from '../src/ir/dtype.js';
+import { fixFp16Range } from '../src/rewrite/fixes/fp16-range.js';
+import { rewriteBlocker } from '../src/rewrite/support.js';
 
 export interface Options {
   /** Also report epsilons that survive only as float16 subnormals (nonzero but below 6.1e-5), at info. */
@@ -56,8 +58,11 @@ export default defineRule<Options>({
         constantValue(ctx, v, options, findings);
       }
     }
-    return findings;
+    // A finding graphlint cannot write back (NeuralNetwork layers) is not offered as a fix.
+    return findings.map((f) => (f.fixable !== false && f.nodes.some((n) => rewriteBlocker(n)) ? { ...f, fixable: false } : f));
   },
+
+  fix: (finding, builder) => fixFp16Range(finding, builder),
 });
 
 /** A float attribute named epsilon (ONNX norms, NeuralNetwork mvn/batchnorm/layerNormalization/unary). */
@@ -160,6 +165,7 @@ function subnormalFinding(at: Node, what: string, x: number, where: Record<strin
   return {
     nodes,
     severity: 'info',
+    fixable: false,
     fact: 'A1',
     message:
       `${capitalize(what)} survives float16 only as a subnormal (${fmt(toFloat16(x))}; normal float16 starts at 6.1e-5), ` +

@@ -4,6 +4,8 @@ import { arg, numberParam, stringParam } from '../src/analysis/op-params.js';
 import { hasCoefficients, polynomialIn } from '../src/analysis/polynomial.js';
 import { defineRule, type Finding, type TargetId } from '../src/engine/rule.js';
 import type { Node, Value } from '../src/ir/graph.js';
+import { fixGelu } from '../src/rewrite/fixes/gelu.js';
+import { rewriteBlocker } from '../src/rewrite/support.js';
 
 type Approximation = 'exact' | 'tanh' | 'sigmoid';
 
@@ -49,6 +51,8 @@ export default defineRule<Record<string, never>>({
     }
     return findings;
   },
+
+  fix: (finding, builder) => fixGelu(finding, builder),
 });
 
 interface Written {
@@ -192,12 +196,13 @@ function fused(target: TargetId, n: Node, a: Approximation): Finding {
         : 'S2 lists GELU among the patterns the Neural Engine handles poorly.',
     );
   }
-  parts.push(todo(a, n.domain === 'com.microsoft'));
+  const blocked = rewriteBlocker(n);
+  parts.push(todo(a, n.domain === 'com.microsoft', blocked, n.inputNames !== undefined));
   const x = n.inputNames ? n.input('x') : arg(n, 0);
   return {
     nodes: [n],
     message: parts.join(' '),
-    fixable: a === 'exact',
+    fixable: a === 'exact' && !blocked,
     ...(n.domain === 'com.microsoft' ? { fact: 'E9' } : {}),
     data: { form: 'fused', op: n.op, domain: n.domain, approximation: a, input: x?.name ?? null, output: n.outputs[0]?.name ?? null },
   };
@@ -212,11 +217,12 @@ function written(target: TargetId, w: Written): Finding {
       : 'S2 lists GELU among the patterns the Neural Engine handles poorly, and written out it costs one Neural Engine op per step';
   const cube = w.approximation === 'tanh' ? '; the x³ term is computed in float16 (A1) and overflows for |x| above about 40' : '';
   parts.push(`${base}${cube}.`);
-  parts.push(todo(w.approximation, false));
+  const blocked = rewriteBlocker(w.root);
+  parts.push(todo(w.approximation, false, blocked, w.root.inputNames !== undefined));
   return {
     nodes: w.nodes,
     message: parts.join(' '),
-    fixable: w.approximation === 'exact',
+    fixable: w.approximation === 'exact' && !blocked,
     ...(w.approximation === 'tanh' ? { fact: 'A1' } : {}),
     data: {
       form: w.approximation === 'exact' ? 'erf' : w.approximation,
@@ -228,10 +234,14 @@ function written(target: TargetId, w: Written): Finding {
   };
 }
 
-function todo(a: Approximation, contrib: boolean): string {
+function todo(a: Approximation, contrib: boolean, blocked: string | undefined, mil: boolean): string {
   const steps: string[] = [];
   if (contrib) steps.push('lint the model as exported, or run ONNX Runtime at the basic optimization level so it does not fuse GELU into a contrib op (E9)');
-  if (a === 'exact') {
+  if (a === 'exact' && blocked) {
+    steps.push(`replace exact GELU with its tanh approximation (not done automatically: ${blocked})`);
+  } else if (a === 'exact' && mil) {
+    steps.push('graphlint --fix-unsafe replaces exact GELU with one gelu op in its tanh approximation (mode TANH_APPROXIMATION; it differs from exact GELU by at most about 5e-4)');
+  } else if (a === 'exact') {
     steps.push(
       'graphlint --fix-unsafe replaces exact GELU with the tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))), built from tanh, mul and add only (it differs from exact GELU by at most about 5e-4)',
     );

@@ -3,6 +3,8 @@ import { dataInput } from '../src/analysis/slice-params.js';
 import { defineRule, type Finding } from '../src/engine/rule.js';
 import { attrFloat, attrInt } from '../src/ir/attribute.js';
 import type { Node, Value } from '../src/ir/graph.js';
+import { fixLinearToConv } from '../src/rewrite/fixes/linear-to-conv.js';
+import { rewriteBlocker } from '../src/rewrite/support.js';
 
 export interface LinearToConvData {
   /** The weight's value name (an initializer, a Constant output or a MIL const); null for NeuralNetwork layers, whose weights are parameters. */
@@ -47,6 +49,8 @@ export default defineRule({
     }
     return findings;
   },
+
+  fix: (finding, builder) => fixLinearToConv(finding, builder),
 });
 
 interface Judged {
@@ -99,13 +103,15 @@ function linearData(n: Node, debug: (r: string) => void): Judged | undefined {
     const inF = attrInt(n.attrs, n.op === 'innerProduct' ? 'inputChannels' : 'weightMatrixFirstDimension') ?? null;
     const outF = attrInt(n.attrs, n.op === 'innerProduct' ? 'outputChannels' : 'weightMatrixSecondDimension') ?? null;
     const transB = n.op === 'innerProduct';
+    const why = rewriteBlocker(n) ?? 'NeuralNetwork layers are not rewritten';
     return {
       data: {
         weight: null, weightShape: inF !== null && outF !== null ? (transB ? [outF, inF] : [inF, outF]) : null, transB,
         inFeatures: inF, outFeatures: outF, bias: attrInt(n.attrs, 'hasBias') === 1 ? 'bias' : null, biasAdd: null,
         inputRank: rankOf(n.inputs[0]), alpha: 1, beta: 1,
       },
-      fixable: true,
+      fixable: false,
+      why,
     };
   }
   if (n.op === 'linear') {
@@ -119,8 +125,7 @@ function linearData(n: Node, debug: (r: string) => void): Judged | undefined {
         inFeatures: dims && dims.length === 2 ? dims[1]! : null, outFeatures: dims && dims.length === 2 ? dims[0]! : null,
         bias: bias ? bias.name : null, biasAdd: null, inputRank: rankOf(dataInput(n)), alpha: 1, beta: 1,
       },
-      fixable: !bias || isConstant(bias),
-      ...(bias && !isConstant(bias) ? { why: 'the bias is computed at run time' } : {}),
+      ...judgeRank(rankOf(dataInput(n)), bias && !isConstant(bias) ? 'the bias is computed at run time' : undefined),
     };
   }
   debug(`${n.op} of kind linear is not a layer this rule knows`);
@@ -141,7 +146,7 @@ function matmulData(n: Node, debug: (r: string) => void): Judged | undefined {
   const transX = boolInput(n, 'transpose_x');
   if (transX) return void debug('transpose_x is set');
   const transB = boolInput(n, 'transpose_y');
-  const biasAdd = constantBiasAdd(n);
+  const biasAdd = constantBiasAdd(n, dims[transB ? 0 : 1]!, rank);
   return {
     data: {
       weight: y.name, weightShape: dims, transB,
@@ -149,12 +154,21 @@ function matmulData(n: Node, debug: (r: string) => void): Judged | undefined {
       bias: biasAdd ? biasAdd.bias.name : null, biasAdd: biasAdd ? biasAdd.node.path : null,
       inputRank: rank, alpha: 1, beta: 1,
     },
-    fixable: true,
+    ...judgeRank(rank, undefined),
   };
 }
 
-/** The Add right after a MatMul that adds a constant 1-D bias, when the MatMul's only reader. */
-function constantBiasAdd(n: Node): { node: Node; bias: Value } | undefined {
+/** The rewrite handles inputs of rank 2, 3 and 4 (known). */
+function judgeRank(rank: number | null, why: string | undefined): { fixable: boolean; why?: string } {
+  const reason = why ?? (rank === null ? 'the rank of the input is not known' : rank < 2 || rank > 4 ? `the input has rank ${rank}` : undefined);
+  return reason ? { fixable: false, why: reason } : { fixable: true };
+}
+
+/**
+ * The Add right after a MatMul that adds a constant bias, one value per output feature (or
+ * one value) on the last axis, without raising the rank, when the Add is the MatMul's only reader.
+ */
+function constantBiasAdd(n: Node, outFeatures: number, rank: number | null): { node: Node; bias: Value } | undefined {
   const out = n.outputs[0];
   if (!out || out.isGraphOutput || out.uses.length !== 1) return undefined;
   const add = out.uses[0]!.node;
@@ -163,6 +177,8 @@ function constantBiasAdd(n: Node): { node: Node; bias: Value } | undefined {
   if (!other || !isConstant(other)) return undefined;
   const dims = constantTensor(other)?.dims ?? shapeOf(other);
   if (!dims || dims.filter((d) => d !== 1).length > 1) return undefined;
+  if (dims.some((d) => d !== 1) && dims[dims.length - 1] !== outFeatures) return undefined;
+  if (rank !== null && dims.length > rank) return undefined;
   return { node: add, bias: other };
 }
 

@@ -1,8 +1,10 @@
 import { constantNumbers } from '../src/analysis/constants.js';
 import { dimOf, isDataInput, sliceParams, type SliceAxis } from '../src/analysis/slice-params.js';
 import { defineRule, type Finding, type TargetId } from '../src/engine/rule.js';
-import { attrInt } from '../src/ir/attribute.js';
+import { attrInt, attrInts } from '../src/ir/attribute.js';
+import { isFloat } from '../src/ir/dtype.js';
 import type { Graph, Node, Value } from '../src/ir/graph.js';
+import { fixSliceFanOut } from '../src/rewrite/fixes/slice-fan-out.js';
 
 interface Options {
   /** Fewest constant slices of one tensor that make a finding. */
@@ -42,7 +44,11 @@ export interface SliceFanOutData {
   /** How many different windows the slices take (fewer than count: some slices repeat). */
   readonly distinctWindows: number;
   /** The one concat/stack that joins every slice, when there is one. */
-  readonly join: { readonly node: string; readonly op: string; readonly axis: number | null; readonly order: readonly number[]; readonly otherInputs: number } | null;
+  readonly join: {
+    readonly node: string; readonly op: string; readonly axis: number | null; readonly order: readonly number[]; readonly otherInputs: number;
+    /** Set when each slice goes through an Unsqueeze (expand_dims) on this axis before the join: a stack written out. */
+    readonly unsqueeze?: number;
+  } | null;
   /** The ops that read the slices otherwise, e.g. ['Add', 'Div']. */
   readonly readers: readonly string[];
 }
@@ -108,6 +114,8 @@ export default defineRule<Options>({
     }
     return findings;
   },
+
+  fix: (finding, builder) => fixSliceFanOut(finding, builder),
 });
 
 /** The slice and, when its only reader is another constant slice on other axes, that one too. */
@@ -146,14 +154,18 @@ function finding(target: TargetId, data: Value, paths: Path[]): Finding {
   const why = target === 'coreml-ep'
     ? `ONNX Runtime's Core ML provider claims slices with constant starts, ends, axes and steps (E5), but each is still its own Core ML op: ${ops} ops where one would do.`
     : `On the Neural Engine each slice is a separate op: a speaker-embedding model had 1001 slice ops cutting its frames where one strided Conv1D does the same framing (S4).`;
-  const fixable = pattern !== null && join !== undefined && join.otherInputs === 0;
-  const todo = fixable
-    ? `graphlint --fix replaces the ${n} slices and the ${join!.op} with ${remedy(pattern!)}.`
+  const blocker = pattern !== null ? joinBlocker(data, join) : undefined;
+  const dedupe = pattern === null && windows.size < n && paths.every((p) => !p.out.isGraphOutput);
+  const fixable = (pattern !== null && blocker === undefined) || dedupe;
+  const todo = pattern !== null && fixable
+    ? `graphlint --fix replaces the ${n} slices and the ${join!.op} with ${remedy(pattern, true)}.`
     : pattern !== null
-      ? `Replace them with ${remedy(pattern)} (not done automatically: ${join ? 'the join also takes other inputs' : 'the slices are not joined by a single concat'}).`
-      : windows.size < n
-        ? `Slice each distinct window once and share it, or cut the tensor with one Split.`
-        : `Cut the tensor with one Split or one strided op where the windows allow it.`;
+      ? `Replace them with ${remedy(pattern, false)} (not done automatically: ${blocker}).`
+      : dedupe
+        ? `graphlint --fix keeps one slice per distinct window (${windows.size}) and shares it.`
+        : windows.size < n
+          ? `Slice each distinct window once and share it, or cut the tensor with one Split.`
+          : `Cut the tensor with one Split or one strided op where the windows allow it.`;
   return {
     nodes,
     message: `${data.name} is read by ${n} slices${what}${joined}. ${why} ${todo}`,
@@ -183,10 +195,24 @@ function describe(paths: Path[], pattern: SlicePattern | null, distinct: number)
   return ` at ${shown.slice(0, 4).join('; ')}${shown.length > 4 ? '; …' : ''}${dup}`;
 }
 
-function remedy(p: SlicePattern): string {
+/** Why a regular fan-out is not rewritten automatically, or undefined when it is. */
+function joinBlocker(data: Value, join: SliceFanOutData['join'] | undefined): string | undefined {
+  if (!join) return 'the slices are not joined by a single concat';
+  if (join.otherInputs > 0) return 'the join also takes other inputs';
+  if (join.unsqueeze !== undefined && join.axis !== null) {
+    const rank = data.type?.kind === 'tensor' && data.type.shape ? data.type.shape.length + 1 : undefined;
+    const norm = (a: number): number => (a < 0 && rank !== undefined ? a + rank : a);
+    if (norm(join.unsqueeze) !== norm(join.axis)) return 'each slice is unsqueezed on another axis than the concat joins';
+  }
+  const t = data.type?.kind === 'tensor' ? data.type.dtype : undefined;
+  if (!t || !isFloat(t)) return `the sliced tensor is ${t ?? 'of unknown type'}, and a convolution copies floating-point values only`;
+  return undefined;
+}
+
+function remedy(p: SlicePattern, fixed: boolean): string {
   switch (p.kind) {
     case 'framing':
-      if (p.hop === p.size) return `one Split into ${p.count} chunks`;
+      if (p.hop === p.size) return fixed ? `one reshape (the ${p.count} chunks lie back to back)` : `one Split into ${p.count} chunks`;
       return `one convolution with a one-hot kernel of ${p.size} and stride ${p.hop}, which produces all ${p.count} frames at once (S4)`;
     case 'interleave':
       return `one strided convolution with one-hot kernels (kernel ${p.step}, stride ${p.step}) or a reshape`;
@@ -257,27 +283,48 @@ export function regularPattern(data: Value, paths: readonly Path[]): SlicePatter
   return { kind: 'space-to-depth', axes: [a.axis, b.axis], block, phases, count: phases.length };
 }
 
-/** The single concat/stack that reads every slice exactly once, if any. */
+/**
+ * The single concat/stack that reads every slice exactly once, if any, directly or each
+ * through an Unsqueeze (MIL expand_dims) on one same axis (a stack written as Unsqueeze → Concat).
+ */
 function joinOf(paths: readonly Path[]): NonNullable<SliceFanOutData['join']> | undefined {
   let join: Node | undefined;
-  for (const p of paths) {
-    if (p.out.isGraphOutput || p.out.uses.length !== 1) return undefined;
-    const u = p.out.uses[0]!.node;
+  let lift: number | null | undefined;
+  const byOut = new Map<Value, number>();
+  for (const [i, p] of paths.entries()) {
+    let v = p.out;
+    if (v.isGraphOutput || v.uses.length !== 1) return undefined;
+    let u = v.uses[0]!.node;
+    const axis = unsqueezeAxis(u);
+    if (lift !== undefined && (axis ?? null) !== lift) return undefined;
+    lift = axis ?? null;
+    if (axis !== undefined) {
+      v = u.outputs[0]!;
+      if (v.isGraphOutput || v.uses.length !== 1) return undefined;
+      u = v.uses[0]!.node;
+    }
     if (!JOIN_KINDS.has(u.kind)) return undefined;
     if (join && join !== u) return undefined;
     join = u;
+    byOut.set(v, i);
   }
   if (!join) return undefined;
   const order: number[] = [];
   let other = 0;
-  const byOut = new Map(paths.map((p, i) => [p.out, i]));
   join.inputs.forEach((v, i) => {
     if (join!.inputNames && join!.inputNames[i] !== 'values') return; // MIL: axis, interleave
     const k = v ? byOut.get(v) : undefined;
     if (k === undefined) other++;
     else order.push(k);
   });
-  return { node: join.path, op: join.op, axis: joinAxis(join) ?? null, order, otherInputs: other };
+  return { node: join.path, op: join.op, axis: joinAxis(join) ?? null, order, otherInputs: other, ...(lift !== null && lift !== undefined ? { unsqueeze: lift } : {}) };
+}
+
+/** The one constant axis of an Unsqueeze / expand_dims, when `n` is one. */
+export function unsqueezeAxis(n: Node): number | undefined {
+  if (n.kind !== 'expand_dims') return undefined;
+  const axes = attrInts(n.attrs, 'axes') ?? constantNumbers(n.inputNames ? n.input('axes') : n.inputs[1], 8);
+  return axes && axes.length === 1 ? axes[0] : undefined;
 }
 
 function joinAxis(n: Node): number | undefined {

@@ -3,6 +3,7 @@ import { ModelError, WriteError } from '../errors.js';
 import { describeError } from '../engine/analyze-file.js';
 import { readModel, writerFor, writeModel } from '../formats/index.js';
 import type { CliIo } from './main.js';
+import { showProgress } from './progress.js';
 
 /** `graphlint convert <in> <out>`: read, then write in the format `out` names. */
 export function convertCommand(input: string, output: string, io: CliIo): number {
@@ -11,8 +12,10 @@ export function convertCommand(input: string, output: string, io: CliIo): number
     return 2;
   }
   try {
+    const stopProgress = showProgress(io);
     const model = readModel(input);
     writeModel(model, output);
+    stopProgress();
     if (resolve(input) !== resolve(output)) io.stderr(`wrote ${output}\n`);
     return 0;
   } catch (e) {

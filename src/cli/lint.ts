@@ -5,7 +5,11 @@ import { findConfig, loadConfig, type ResolvedConfig } from '../engine/config.js
 import { lintFile } from '../engine/lint-file.js';
 import type { TargetId } from '../engine/rule.js';
 import type { RuleSettings, SeveritySetting } from '../engine/run-rules.js';
+import { formatHtml } from '../report/html.js';
 import { formatJson } from '../report/json.js';
+import type { CoremlFormat } from '../targets/coreml-ep-ops.js';
+import type { PartitionPlan } from '../targets/partition.js';
+import { cachedPlan } from '../targets/plan.js';
 import type { FileResult } from '../report/result.js';
 import { summarize } from '../report/result.js';
 import { formatSarif } from '../report/sarif.js';
@@ -13,11 +17,12 @@ import { formatText } from '../report/text.js';
 import { VERSION } from '../version.js';
 import { discover } from './discover.js';
 import type { CliIo } from './main.js';
+import { showProgress } from './progress.js';
 import type { Dim } from '../ir/shape.js';
 
 export interface LintArgs {
   paths?: string[];
-  format: 'text' | 'json' | 'sarif';
+  format: 'text' | 'json' | 'sarif' | 'html';
   output?: string;
   target?: TargetId;
   config?: string;
@@ -27,6 +32,8 @@ export interface LintArgs {
   inputShape?: string | string[];
   quiet: boolean;
   debug: boolean;
+  /** --coreml-format: the model format ONNX Runtime's Core ML provider builds (target coreml-ep). */
+  coremlFormat?: CoremlFormat;
 }
 
 const SEVERITIES = new Set(['off', 'info', 'warning', 'error']);
@@ -76,8 +83,10 @@ export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, fil
   };
 
   const results: FileResult[] = [];
+  const plans = new Map<string, PartitionPlan>();
   const debug: DebugLine[] | undefined = args.debug ? [] : undefined;
   let target: TargetId = args.target ?? 'ane';
+  const stopProgress = showProgress(io);
   for (const t of discover(paths)) {
     if (t.problem) {
       results.push({ path: t.path, format: null, fatal: { message: t.problem }, stats: null, diagnostics: [] });
@@ -90,15 +99,37 @@ export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, fil
       const rule = RULES.find((r) => r.meta.id === id)!;
       settings.set(id, { severity, options: settings.get(id)?.options ?? rule.meta.defaultOptions });
     }
-    const { result } = lintFile(t.path, { rules: RULES, target, settings, inputShapes, ...(debug ? { debug } : {}) });
+    if (args.coremlFormat) {
+      // --coreml-format also sets unsupported-op's provider format, so findings and partitions agree.
+      const rule = RULES.find((r) => r.meta.id === 'unsupported-op');
+      const current = settings.get('unsupported-op');
+      if (rule) {
+        const options = { ...(current?.options ?? rule.meta.defaultOptions) as object, format: args.coremlFormat };
+        settings.set('unsupported-op', { severity: current?.severity ?? rule.meta.severity, options });
+      }
+    }
+    // Partitions are computed when the report shows them or the partition-boundary rule needs them.
+    const boundaryRule = settings.get('partition-boundary')?.severity ?? 'warning';
+    const partitions = args.format === 'json' || args.format === 'html' || boundaryRule !== 'off';
+    const { result, model } = lintFile(t.path, {
+      rules: RULES, target, settings, inputShapes, partitions,
+      ...(args.coremlFormat ? { coremlEp: { format: args.coremlFormat } } : {}),
+      ...(debug ? { debug } : {}),
+    });
+    if (args.format === 'html' && model) {
+      const plan = cachedPlan(model, target);
+      if (plan) plans.set(result.path, plan);
+    }
     results.push(args.quiet ? { ...result, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') } : result);
   }
 
+  stopProgress();
   for (const r of results) if (r.fatal) io.stderr(`${r.path}: ${r.fatal.message}\n`);
   for (const line of debug ?? []) io.stderr(`debug ${line.ruleId}${line.node ? ` ${line.node}` : ''}: ${line.reason}\n`);
   const text =
     args.format === 'json' ? formatJson(results, { toolVersion: VERSION, target })
     : args.format === 'sarif' ? formatSarif(results, { toolVersion: VERSION, rules: RULES.map((r) => r.meta), cwd: process.cwd() })
+    : args.format === 'html' ? formatHtml(results, { toolVersion: VERSION, target, plans })
     : formatText(results);
   write(text, args.output);
 

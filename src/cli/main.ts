@@ -4,7 +4,9 @@ import { UsageError } from '../errors.js';
 import type { TargetId } from '../engine/rule.js';
 import { VERSION } from '../version.js';
 import { convertCommand } from './convert.js';
+import { fixCommand, wantsFix, type FixArgs } from './fix.js';
 import { lintCommand, type LintArgs } from './lint.js';
+import { partitionsCommand, type PartitionsArgs } from './partitions.js';
 import { explainCommand, rulesCommand } from './rules.js';
 import { summaryCommand } from './summary.js';
 
@@ -19,7 +21,8 @@ export const processIo: CliIo = {
   stderr: (t) => process.stderr.write(t),
 };
 
-export const FORMATS = ['text', 'json', 'sarif'] as const;
+export const FORMATS = ['text', 'json', 'sarif', 'html'] as const;
+export const COREML_FORMATS = ['mlprogram', 'neuralnetwork'] as const;
 export const TARGETS = ['ane', 'coreml-ep'] as const;
 
 /**
@@ -30,9 +33,9 @@ export const TARGETS = ['ane', 'coreml-ep'] as const;
 export async function main(argv: readonly string[], io: CliIo = processIo): Promise<number> {
   let code = 0;
   let failed: string | undefined;
-  const run = (command: () => number): void => {
+  const run = async (command: () => number | Promise<number>): Promise<void> => {
     try {
-      code = command();
+      code = await command();
     } catch (e) {
       if (e instanceof UsageError) failed = e.message;
       else throw e;
@@ -41,7 +44,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   const parser = yargs([...argv])
     .scriptName('graphlint')
     .usage("$0 [paths..]\n\nFinds what keeps a model off Apple's Neural Engine.")
-    .command<LintArgs>(
+    .command<LintArgs & FixArgs>(
       '$0 [paths..]',
       'lint models (files, packages, directories or globs)',
       (y) =>
@@ -53,15 +56,35 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           .option('config', { type: 'string', describe: 'config file (default: nearest .graphlintrc.json upward)' })
           .option('rule', { type: 'string', requiresArg: true, describe: 'override a rule: ID=off|info|warning|error (repeatable)' })
           .option('input-shape', { type: 'string', requiresArg: true, describe: "fix a graph input's dims for analysis: NAME=D0,D1,... (repeatable)" })
+          .option('coreml-format', { choices: COREML_FORMATS, describe: "for --target coreml-ep: the model format ONNX Runtime's Core ML provider builds (default mlprogram)" })
           .option('max-warnings', { type: 'number', describe: 'exit 1 when there are more warnings than this' })
-          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'report errors only' }),
-      (args) => run(() => lintCommand(args, io, writeReport)),
+          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'report errors only' })
+          .option('fix', { type: 'boolean', describe: 'apply safe fixes and write the model back (atomically)' })
+          .option('fix-unsafe', { type: 'boolean', describe: 'also apply fixes that change numerics slightly (implies --fix)' })
+          .option('fix-dry-run', { type: 'boolean', describe: 'compute the fixes and report them (partitions before → after); write nothing' })
+          .option('out', { type: 'string', requiresArg: true, describe: 'with --fix: write the fixed model here instead of in place (one input only)' })
+          .option('verify', { type: 'boolean', describe: 'with --fix on ONNX: run original and fixed models on seeded random inputs (needs onnxruntime-node); exit 1 above tolerance' })
+          .option('verify-tolerance', { type: 'number', requiresArg: true, describe: 'largest relative difference --verify accepts (default 1e-4)' }),
+      (args) => run(() => (wantsFix(args) ? fixCommand(args, io, writeReport) : lintCommand(args, io, writeReport))),
     )
     .command<{ paths: string[] }>(
       'summary <paths..>',
       'what a model holds: interface, opsets, node count, op histogram',
       (y) => y.positional('paths', { type: 'string', array: true, demandOption: true }),
       (args) => run(() => summaryCommand(args.paths, io)),
+    )
+    .command<PartitionsArgs>(
+      'partitions <path>',
+      'the partition report for one model: what runs on the accelerator, the partitions and the bytes that cross between them',
+      (y) =>
+        y
+          .positional('path', { type: 'string', demandOption: true, describe: 'a model' })
+          .option('target', { choices: TARGETS, default: 'ane' as const, describe: 'runtime to judge for' })
+          .option('format', { choices: ['text', 'json', 'html'] as const, default: 'text' as const, describe: 'report format' })
+          .option('output', { alias: 'o', type: 'string', describe: 'write the report to this file' })
+          .option('input-shape', { type: 'string', requiresArg: true, describe: "fix a graph input's dims: NAME=D0,D1,... (repeatable)" })
+          .option('coreml-format', { choices: COREML_FORMATS, describe: "for --target coreml-ep: the format ONNX Runtime's Core ML provider builds (default mlprogram)" }),
+      (args) => run(() => partitionsCommand(args, io, writeReport)),
     )
     .command<{ target?: TargetId }>(
       'rules',

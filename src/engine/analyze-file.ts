@@ -1,3 +1,4 @@
+import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { computeStats } from '../analysis/stats.js';
 import { ModelError } from '../errors.js';
 import { readModel } from '../formats/index.js';
@@ -30,7 +31,23 @@ export function analyzeFile(path: string): AnalyzedFile {
 }
 
 export function fatalResult(path: string, e: unknown): FileResult {
-  return { path, format: null, fatal: { message: describeError(e) }, stats: null, diagnostics: [] };
+  return { path, format: null, fatal: { message: withInnerFile(path, e, describeError(e)) }, stats: null, diagnostics: [] };
+}
+
+/**
+ * A problem in a file the model brings along (a package's Manifest.json, a weight file, a
+ * bundle's metadata.json) names that file, relative to the model, unless the message does.
+ */
+function withInnerFile(path: string, e: unknown, message: string): string {
+  if (!(e instanceof ModelError) || !e.file) return message;
+  const model = resolve(path);
+  const file = resolve(e.file);
+  if (file === model || message.includes(basename(file))) return message;
+  for (const base of [model, dirname(model)]) {
+    const rel = relative(base, file);
+    if (rel !== '' && !isAbsolute(rel) && rel !== '..' && !rel.startsWith(`..${sep}`)) return `${rel}: ${message}`;
+  }
+  return `${e.file}: ${message}`;
 }
 
 /** One line a user can act on. Errors that are not ModelErrors are internal and say so. */

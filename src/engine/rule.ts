@@ -1,6 +1,7 @@
 import type { Node } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import type { Severity } from '../report/result.js';
+import type { PatchBuilder } from '../rewrite/builder.js';
 
 export type TargetId = 'ane' | 'coreml-ep';
 export const TARGET_IDS: readonly TargetId[] = ['ane', 'coreml-ep'];
@@ -56,6 +57,12 @@ export interface Rule<Options = unknown> {
   readonly meta: RuleMeta<Options>;
   /** Pure: reads the IR, never edits it. */
   check(ctx: RuleContext<Options>): Finding[];
+  /**
+   * Records the patch that fixes one of this rule's fixable findings through the builder,
+   * never editing the IR (the fix loop applies and checks the patch). Returns a one-line
+   * summary of the rewrite; `builder.decline(reason)` gives up on this instance.
+   */
+  fix?(finding: Finding, builder: PatchBuilder, ctx: RuleContext<Options>): string | void;
 }
 
 /** Identity, for type inference of a rule's options. */

@@ -1,4 +1,5 @@
 import type { Model } from '../ir/model.js';
+import { beginTask, type ProgressTask } from '../ir/progress.js';
 import type { Diagnostic, Severity } from '../report/result.js';
 import { makeContext, ModelIndex, type DebugLine } from './context.js';
 import type { Rule, TargetId } from './rule.js';
@@ -31,8 +32,20 @@ interface Ordered {
 export function runRules(model: Model, rules: readonly Rule<unknown>[], options: RunRulesOptions): Diagnostic[] {
   const index = new ModelIndex(model);
   const found: Ordered[] = [];
-  for (const rule of rules) {
+  const task = beginTask(`checking ${index.all.length} nodes`, rules.length, 'items');
+  try {
+    runEach(rules, options, index, found, task);
+  } finally {
+    task.end();
+  }
+  found.sort((a, b) => a.position - b.position || (a.diagnostic.ruleId < b.diagnostic.ruleId ? -1 : a.diagnostic.ruleId > b.diagnostic.ruleId ? 1 : 0));
+  return found.map((o) => o.diagnostic);
+}
+
+function runEach(rules: readonly Rule<unknown>[], options: RunRulesOptions, index: ModelIndex, found: Ordered[], task: ProgressTask): void {
+  for (const [i, rule] of rules.entries()) {
     const { meta } = rule;
+    task.update(i, meta.id);
     if (!meta.targets.includes(options.target)) continue;
     const setting = options.settings?.get(meta.id);
     const severity = setting?.severity ?? meta.severity;
@@ -41,7 +54,9 @@ export function runRules(model: Model, rules: readonly Rule<unknown>[], options:
     const ctx = makeContext(index, meta.id, ruleOptions, options.target, options.debug);
     for (const f of rule.check(ctx)) {
       if (f.nodes.length === 0) throw new Error(`invariant: rule ${meta.id} reported a finding with no nodes`);
-      const position = Math.min(...f.nodes.map((n) => index.order.get(n) ?? Number.MAX_SAFE_INTEGER));
+      // A loop, not Math.min(...): a finding may name more nodes than a call takes arguments.
+      let position = Number.MAX_SAFE_INTEGER;
+      for (const n of f.nodes) position = Math.min(position, index.position(n) ?? Number.MAX_SAFE_INTEGER);
       // A finding may lower (never raise) the rule's level, whoever set it: a finding that
       // rests on a guess stays below error even when the user raises the rule.
       const level = f.severity && rank(f.severity) < rank(severity) ? f.severity : severity;
@@ -57,8 +72,6 @@ export function runRules(model: Model, rules: readonly Rule<unknown>[], options:
       });
     }
   }
-  found.sort((a, b) => a.position - b.position || (a.diagnostic.ruleId < b.diagnostic.ruleId ? -1 : a.diagnostic.ruleId > b.diagnostic.ruleId ? 1 : 0));
-  return found.map((o) => o.diagnostic);
 }
 
 function rank(s: Severity): number {

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, openSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { WriteError } from '../errors.js';
+import { beginTask } from '../ir/progress.js';
+import { isWithin } from './paths.js';
 import type { Piece } from './wire/encode.js';
+import { ByteSource } from './wire/source.js';
 
 /** Copy chunk for ranges taken from an input file: bounded memory whatever the weight size. */
 const COPY_CHUNK = 8 << 20;
@@ -39,8 +42,12 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
   } catch (e) {
     throw new WriteError(`cannot write in ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  let total = 0;
+  for (const p of pieces) total += p.length;
+  const task = beginTask(`writing ${basename(path)}`, total, 'bytes');
   try {
     let written = 0;
+    let scratch: Buffer | undefined;
     const put = (bytes: Uint8Array): void => {
       let off = 0;
       while (off < bytes.length) {
@@ -48,24 +55,64 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
         off += writeSync(fd, bytes, off, bytes.length - off);
       }
       written += bytes.length;
+      task.update(written);
     };
     for (const p of pieces) {
       if (p instanceof Uint8Array) {
         put(p);
         continue;
       }
-      for (let at = 0; at < p.length; at += COPY_CHUNK) {
-        put(p.source.read(p.offset + at, Math.min(COPY_CHUNK, p.length - at)));
+      // One buffer for every chunk: fresh 8 MiB buffers cost a page fault per 4 KiB.
+      if (!scratch || (scratch.length < COPY_CHUNK && scratch.length < p.length)) {
+        scratch = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(p.length, 64 * 1024)));
+      }
+      for (let at = 0; at < p.length; at += scratch.length) {
+        put(p.source.readInto(scratch, p.offset + at, Math.min(scratch.length, p.length - at)));
       }
     }
     fsyncSync(fd);
     closeSync(fd);
     if (mode !== undefined) chmodSync(temp, mode);
     renameSync(temp, path);
+    task.end();
   } catch (e) {
+    task.end();
     try { closeSync(fd); } catch { /* already closed */ }
     try { unlinkSync(temp); } catch { /* nothing to remove */ }
     if (e instanceof WriteError) throw e;
     throw new WriteError(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Copies the file `src` to `rel` inside `dir` (a weight or external data file that goes
+ * along with a model written elsewhere) the way writeAtomically writes: a temporary file
+ * renamed into place, so a link already at the destination is replaced, never followed.
+ * Directories on the way are created; one that exists must be a real directory: a link
+ * there could lead the copy out of `dir`, and is refused.
+ */
+export function copyAtomically(src: string, dir: string, rel: string): void {
+  const base = resolve(dir);
+  const dest = resolve(base, rel);
+  if (dest === base || !isWithin(base, dest)) throw new WriteError(`cannot copy ${src}: '${rel}' is not inside ${dir}`);
+  let at = base;
+  for (const part of relative(base, dirname(dest)).split(sep).filter((p) => p !== '')) {
+    at = join(at, part);
+    let st;
+    try {
+      st = lstatSync(at);
+    } catch {
+      mkdirSync(at);
+      continue;
+    }
+    if (!st.isDirectory()) {
+      throw new WriteError(`cannot write ${dest}: ${at} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}, and graphlint does not write through links`);
+    }
+  }
+  const source = ByteSource.fromFile(src);
+  try {
+    writeAtomically(dest, [{ source, offset: 0, length: source.size }]);
+  } finally {
+    source.close();
   }
 }

@@ -52,6 +52,17 @@ export function attrString(attrs: ReadonlyMap<string, Attribute>, name: string):
 /** Every graph held by an attribute, in attribute order. */
 export function attributeGraphs(attrs: ReadonlyMap<string, Attribute>): Array<[string, Graph]> {
   const out: Array<[string, Graph]> = [];
+  // Called for every node by every walk over nested graphs: the common answer (none) is
+  // found without allocating an entry per attribute.
+  if (attrs.size === 0) return out;
+  let any = false;
+  for (const a of attrs.values()) {
+    if (a.type === 'graph' || a.type === 'graphs') {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return out;
   for (const [name, a] of attrs) {
     if (a.type === 'graph') out.push([name, a.value]);
     else if (a.type === 'graphs') a.value.forEach((g, i) => out.push([`${name}[${i}]`, g]));

@@ -53,8 +53,8 @@ export interface NodeSpec {
  * name shared by all formats (MIL spelling), 'unknown' when there is none.
  */
 export class Node {
-  readonly inputs: (Value | null)[] = [];
-  readonly outputs: Value[] = [];
+  readonly inputs: (Value | null)[];
+  readonly outputs: Value[];
   readonly attrs: Map<string, Attribute>;
   /** Named arguments (Core ML MIL); parallel to `inputs` when present. */
   inputNames: string[] | undefined;
@@ -62,6 +62,8 @@ export class Node {
   origin: unknown;
   /** Set by every edit: a writer re-encodes changed nodes and copies the others. */
   changed = false;
+  /** True once removed from its graph: an O(1) test, where `graph.nodes.includes(n)` is O(n). */
+  removed = false;
   /** Label unique within the graph, used in paths: the node's name, or `Op_<index>`. */
   label = '';
 
@@ -73,8 +75,13 @@ export class Node {
     public domain: string,
     public kind: string,
     attrs: ReadonlyMap<string, Attribute> | Record<string, Attribute> | undefined,
+    /** Taken as they are, not copied (readers build them at their exact size). */
+    inputs: (Value | null)[] = [],
+    outputs: Value[] = [],
   ) {
-    this.attrs = attrs instanceof Map ? new Map(attrs) : new Map(Object.entries(attrs ?? {}));
+    this.inputs = inputs;
+    this.outputs = outputs;
+    this.attrs = attrs === undefined ? new Map() : attrs instanceof Map ? new Map(attrs) : new Map(Object.entries(attrs));
   }
 
   /** `main/If_3.then_branch/Conv_12`: the graph's path, then this node's label. */
@@ -196,6 +203,14 @@ export class Graph {
     return v;
   }
 
+  /** Like newValue, but returns undefined when the name is taken (readers report that as a model error). */
+  tryNewValue(name: string, type: ValueType | null = null, constant: Tensor | null = null): Value | undefined {
+    if (this.values.has(name)) return undefined;
+    const v = new Value(name, type, this, constant);
+    this.values.set(name, v);
+    return v;
+  }
+
   /** A name not yet used in this scope or its enclosing ones, derived from `base`. */
   freshName(base: string): string {
     if (!this.lookup(base)) return base;
@@ -222,9 +237,41 @@ export class Graph {
     }
     for (const [, g] of node.subgraphs()) g.parentNode = node;
     node.label = this.uniqueLabel(spec.name || `${spec.op}_${index}`);
-    this.nodes.splice(index, 0, node);
+    if (index === this.nodes.length) this.nodes.push(node);
+    else this.nodes.splice(index, 0, node);
     if (spec.origin === undefined) node.touch();
     return node;
+  }
+
+  /**
+   * Appends a node as a reader found it. `inputs` and `outputs` are taken as they are, not
+   * copied: inputs are values in scope (or null for omitted ones), outputs were made with
+   * newValue (or are private unnamed values) and have no producer yet. Records uses and
+   * producers. The node is not marked changed: it is the original.
+   */
+  appendNode(spec: {
+    op: string; domain: string; kind: string; name: string; origin: unknown;
+    inputs: (Value | null)[]; outputs: Value[];
+  }): Node {
+    const node = new Node(this.ids.take(), this, spec.name, spec.op, spec.domain, spec.kind, undefined, spec.inputs, spec.outputs);
+    node.origin = spec.origin;
+    const inputs = spec.inputs;
+    for (let i = 0; i < inputs.length; i++) inputs[i]?.uses.push({ node, index: i });
+    for (const v of spec.outputs) v.producer = node;
+    node.label = this.uniqueLabel(spec.name || `${spec.op}_${this.nodes.length}`);
+    this.nodes.push(node);
+    return node;
+  }
+
+  /**
+   * Trims the `uses` lists of this scope's values to their length. Lists grown one use at
+   * a time keep room for sixteen; a reader of a big graph calls this once it is built.
+   */
+  compactUses(): void {
+    for (const v of this.values.values()) {
+      const n = v.uses.length;
+      if (n > 0 && n < 16) (v as { uses: Use[] }).uses = v.uses.slice();
+    }
   }
 
   /** Removes a node whose outputs nobody reads any more. */
@@ -238,12 +285,54 @@ export class Graph {
     node.inputs.forEach((v, i) => v && removeUse(v, node, i));
     const at = this.nodes.indexOf(node);
     if (at >= 0) this.nodes.splice(at, 1);
+    this.forget(node);
+    this.touch();
+  }
+
+  /**
+   * Removes several nodes in one pass over the node list. removeNode costs a pass over the
+   * list per node, so a rewrite that removes thousands of nodes of a big graph should batch
+   * them here. Outputs of the removed nodes may be read only by other removed nodes.
+   */
+  removeNodes(nodes: Iterable<Node>): void {
+    const batch = new Set(nodes);
+    if (batch.size === 0) return;
+    for (const node of batch) {
+      if (node.graph !== this || node.removed) throw new Error(`invariant: ${node.path} is not in ${this.path}`);
+      for (const out of node.outputs) {
+        if (out.isGraphOutput || out.uses.some((u) => !batch.has(u.node))) {
+          throw new Error(`invariant: removing ${node.path} would leave ${out.name} dangling`);
+        }
+      }
+    }
+    for (const node of batch) {
+      node.inputs.forEach((v, i) => v && removeUse(v, node, i));
+      this.forget(node);
+    }
+    // In place: whoever holds the list sees the removal, as with removeNode.
+    const list = this.nodes;
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i]!;
+      if (!batch.has(n)) list[kept++] = n;
+    }
+    list.length = kept;
+    this.touch();
+  }
+
+  /** True when `node` is one of this graph's nodes (O(1)). */
+  contains(node: Node): boolean {
+    return node.graph === this && !node.removed;
+  }
+
+  /** Drops a node's outputs and label from this scope; the node is gone from the list. */
+  private forget(node: Node): void {
     for (const out of node.outputs) {
       out.producer = null;
       if (this.values.get(out.name) === out) this.values.delete(out.name);
     }
     this.labels.delete(node.label);
-    this.touch();
+    node.removed = true;
   }
 
   /** Makes every reader of `from` (nodes anywhere, and this graph's outputs) read `to` instead. */
@@ -284,6 +373,10 @@ export class Graph {
   }
 
   private uniqueLabel(base: string): string {
+    // One set operation in the common case (the name is new): adding grows the set.
+    const before = this.labels.size;
+    this.labels.add(base);
+    if (this.labels.size > before) return base;
     let label = base;
     for (let i = 2; this.labels.has(label); i++) label = `${base}#${i}`;
     this.labels.add(label);

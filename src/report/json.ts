@@ -18,6 +18,8 @@ export function formatJson(results: readonly FileResult[], meta: ReportMeta): st
       fatal: r.fatal,
       stats: r.fatal ? null : r.stats,
       diagnostics: r.fatal ? [] : r.diagnostics,
+      ...(r.partitions && !r.fatal ? { partitions: r.partitions } : {}),
+      ...(r.fixes ? { fixes: r.fixes } : {}),
     })),
     summary: summarize(results),
   };

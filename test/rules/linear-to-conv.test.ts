@@ -94,6 +94,18 @@ describe('linear-to-conv', () => {
     b.output(b.graph.values.get('y')!);
     const [f] = findings(b.model);
     expect(dataOf(f!)).toMatchObject({ weight: null, weightShape: [10, 512], inFeatures: 512, outFeatures: 10, bias: 'bias', transB: true });
+    // NeuralNetwork layers keep their weights as layer parameters graphlint does not re-encode.
+    expect(f!.fixable).toBe(false);
+    expect(f!.message).toMatch(/not automatic here: NeuralNetwork layers are not rewritten/);
+  });
+
+  it('does not offer to fix a MatMul whose input rank is not 2, 3 or 4', () => {
+    const b = new ModelBuilder({ opset: 13 });
+    const x = b.input('x', 'float32', [1, 2, 3, 4, 8]);
+    b.output(b.op('MatMul', [x, b.constant('w', 'float32', [8, 4], zeros(32))]));
+    const [f] = findings(b.model);
+    expect(f!.fixable).toBe(false);
+    expect(f!.message).toMatch(/not automatic here: the input has rank 5/);
   });
 
   it('reports a Gemm with alpha ≠ 1 but does not offer to fix it', () => {

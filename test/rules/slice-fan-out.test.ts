@@ -81,6 +81,28 @@ describe('slice-fan-out', () => {
     expect(f!.message).toMatch(/images is read by 4 slices \(each a pair of strided slices\) into the 2×2 phases of a space-to-depth on axes 2 and 3/);
   });
 
+  it('sees a stack written as Unsqueeze → Concat (the bundled example) as the join, fixable', () => {
+    const b = new ModelBuilder({ opset: 13 });
+    const x = b.input('audio', 'float32', ['batch', 1520]);
+    const axis = i64(b, 'axis', [1]);
+    const parts = Array.from({ length: 8 }, (_, i) => b.op('Unsqueeze', [b.op('Slice', [x, i64(b, `s${i}`, [i * 160]), i64(b, `e${i}`, [i * 160 + 400]), axis], {}, { name: `frame${i}` }), axis]));
+    b.output(b.op('Concat', parts, { axis: 1 }, { name: 'stack' }));
+    const [f] = findings(b.model);
+    expect(dataOf(f!).join).toMatchObject({ node: 'main/stack', op: 'Concat', axis: 1, unsqueeze: 1, otherInputs: 0 });
+    expect(f!.fixable).toBe(true);
+    expect(f!.message).toMatch(/graphlint --fix replaces the 8 slices and the Concat with one convolution with a one-hot kernel of 400 and stride 160/);
+  });
+
+  it('does not offer to fix a stack whose unsqueeze axis differs from the concat axis', () => {
+    const b = new ModelBuilder({ opset: 13 });
+    const x = b.input('x', 'float32', [1, 2000]);
+    const parts = Array.from({ length: 4 }, (_, i) => b.op('Unsqueeze', [b.op('Slice', [x, i64(b, `s${i}`, [i * 100]), i64(b, `e${i}`, [i * 100 + 200]), i64(b, `a${i}`, [1])]), i64(b, `u${i}`, [0])]));
+    b.output(b.op('Concat', parts, { axis: 2 }));
+    const [f] = findings(b.model);
+    expect(f!.fixable).toBe(false);
+    expect(f!.message).toMatch(/not done automatically: each slice is unsqueezed on another axis than the concat joins/);
+  });
+
   it('reports one-level two-axis strided slices as space-to-depth too', () => {
     const [f] = findings(focus(false));
     expect(dataOf(f!).pattern).toMatchObject({ kind: 'space-to-depth', block: [2, 2] });

@@ -1,9 +1,8 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, extname, relative, resolve } from 'node:path';
 import { WriteError } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import type { Tensor } from '../../ir/tensor.js';
-import { writeAtomically } from '../atomic-write.js';
+import { copyAtomically, writeAtomically } from '../atomic-write.js';
 import type { FormatHandler } from '../index.js';
 import { isWithin } from '../paths.js';
 import { milToSpec } from './mil-to-proto.js';
@@ -73,10 +72,10 @@ export function writeMlmodel(model: Model, path: string): void {
   const toDir = resolve(dirname(path));
   if (fromDir !== toDir) {
     for (const [, f] of spec.weights.files()) {
-      const dest = resolve(toDir, relative(fromDir, f.path));
-      if (!isWithin(toDir, dest)) throw new Error(`invariant: weight file ${f.path} outside the model's directory`);
-      mkdirSync(dirname(dest), { recursive: true });
-      copyFileSync(f.path, dest);
+      const rel = relative(fromDir, f.path);
+      if (!isWithin(toDir, resolve(toDir, rel))) throw new Error(`invariant: weight file ${f.path} outside the model's directory`);
+      // Atomically, and never through a link already in the destination (it could lead out).
+      copyAtomically(f.path, toDir, rel);
     }
   }
   writeAtomically(path, pieces);

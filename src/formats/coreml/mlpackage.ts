@@ -4,7 +4,7 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 import { ModelError } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import { resolveInside } from '../paths.js';
-import { ByteSource } from '../wire/source.js';
+import { ByteSource, READ_NONBLOCK } from '../wire/source.js';
 import { WeightFiles } from './blob.js';
 import { readSpec } from './mlmodel.js';
 import type { CoremlOrigin } from './origin.js';
@@ -84,7 +84,8 @@ export function readMlpackage(dir: string): Model {
 export function readSmallFile(path: string, limit: number, what: string): Buffer {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // Non-blocking: a FIFO in place of the file is refused below, not waited on forever.
+    fd = openSync(path, READ_NONBLOCK);
   } catch (e) {
     throw new ModelError(`cannot open ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, path);
   }

@@ -1,11 +1,11 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { WriteError } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import { writeAtomically } from '../atomic-write.js';
 import { coremlOrigin } from './origin.js';
 import { modelChanged } from './write.js';
-import { listFiles, replaceDirectory } from './write-package.js';
+import { asWriteError, listFiles, replaceDirectory } from './write-package.js';
 
 /**
  * Writes a compiled model (.mlmodelc) or a bare model.mil back in its own format: an
@@ -26,7 +26,14 @@ export function writeCompiled(model: Model, dest: string): void {
   }
   if (!info.dir) throw new WriteError('a bare MIL text file cannot become a compiled bundle (graphlint does not compile); write .mlpackage');
   if (resolve(info.dir) === resolve(dest)) return; // nothing changed, nothing to write
-  const temp = mkdtempSync(join(dirname(resolve(dest)), `.${basename(dest)}.graphlint-tmp-`));
+  const parent = dirname(resolve(dest));
+  if (!existsSync(parent)) throw new WriteError(`cannot write ${dest}: directory ${parent} does not exist`);
+  let temp: string;
+  try {
+    temp = mkdtempSync(join(parent, `.${basename(dest)}.graphlint-tmp-`));
+  } catch (e) {
+    throw asWriteError(e, dest);
+  }
   try {
     for (const f of listFiles(info.dir)) {
       const to = join(temp, relative(info.dir, f));
@@ -36,7 +43,7 @@ export function writeCompiled(model: Model, dest: string): void {
     replaceDirectory(temp, dest, existsMarker(info.milPath));
   } catch (e) {
     rmSync(temp, { recursive: true, force: true });
-    throw e;
+    throw asWriteError(e, dest);
   }
 }
 

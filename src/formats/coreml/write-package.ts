@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { WriteError } from '../../errors.js';
+import { ModelError, WriteError } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import { writeAtomically } from '../atomic-write.js';
 import { isWithin } from '../paths.js';
@@ -50,7 +50,12 @@ export function writeMlpackage(model: Model, dest: string): void {
   }
   const parent = dirname(resolve(dest));
   if (!existsSync(parent)) throw new WriteError(`cannot write ${dest}: directory ${parent} does not exist`);
-  const temp = mkdtempSync(join(parent, `.${basename(dest)}.graphlint-tmp-`));
+  let temp: string;
+  try {
+    temp = mkdtempSync(join(parent, `.${basename(dest)}.graphlint-tmp-`));
+  } catch (e) {
+    throw asWriteError(e, dest);
+  }
   try {
     writeAtomically(join(temp, 'Manifest.json'), [Buffer.from(plan.manifest)]);
     for (const [rel, content] of plan.files) {
@@ -63,8 +68,15 @@ export function writeMlpackage(model: Model, dest: string): void {
     replaceDirectory(temp, dest, 'Manifest.json');
   } catch (e) {
     rmSync(temp, { recursive: true, force: true });
-    throw e;
+    throw asWriteError(e, dest);
   }
+}
+
+/** A file system error while writing `dest` as a WriteError (user errors pass through). */
+export function asWriteError(e: unknown, dest: string): unknown {
+  if (e instanceof WriteError || e instanceof ModelError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  return code ? new WriteError(`cannot write ${dest}: ${code} (${(e as Error).message})`) : e;
 }
 
 function planPackage(model: Model): Plan {
@@ -153,11 +165,16 @@ export function listFiles(dir: string): string[] {
  * same kind of model (it holds `marker`); it is set aside, replaced, then removed.
  */
 export function replaceDirectory(temp: string, dest: string, marker: string): void {
-  if (!existsSync(dest)) {
+  let st;
+  try {
+    st = lstatSync(dest); // the link itself, if dest is one: never followed
+  } catch {
     renameSync(temp, dest);
     return;
   }
-  const st = lstatSync(dest);
+  if (st.isSymbolicLink()) {
+    throw new WriteError(`${dest} is a symbolic link; graphlint does not write through links (remove it or choose another name)`);
+  }
   if (!st.isDirectory() || !existsSync(join(dest, marker))) {
     throw new WriteError(`${dest} exists and is not a model graphlint would replace`);
   }

@@ -1,8 +1,7 @@
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Model } from '../../ir/model.js';
 import { graphsWithin } from '../../ir/model.js';
-import { writeAtomically } from '../atomic-write.js';
+import { copyAtomically, writeAtomically } from '../atomic-write.js';
 import { isWithin } from '../paths.js';
 import type { OnnxOrigin } from './read.js';
 import { encodeOnnx, type ExternalData } from './write.js';
@@ -27,7 +26,15 @@ export function writeOnnx(model: Model, path: string, options: WriteOnnxOptions 
     ? { location: options.externalData.location, minBytes: options.externalData.minBytes ?? 1024, file: new Emitter() }
     : undefined;
   if (external) resolveInside(dirname(resolve(path)), external.location, 'external data file', path);
-  const pieces = encodeOnnx(model, external).pieces;
+  const encoded = encodeOnnx(model, external);
+  try {
+    writeEncoded(model, path, encoded, external);
+  } finally {
+    encoded.close(); // weight files opened to copy from
+  }
+}
+
+function writeEncoded(model: Model, path: string, encoded: Emitter, external: ExternalData | undefined): void {
   if (external && external.file.length > 0) {
     writeAtomically(resolve(dirname(path), external.location), external.file.pieces);
   }
@@ -38,14 +45,13 @@ export function writeOnnx(model: Model, path: string, options: WriteOnnxOptions 
     if (fromDir !== toDir) {
       for (const file of externalFiles(model)) {
         const rel = relative(fromDir, file);
-        const dest = resolve(toDir, rel);
-        if (!isWithin(toDir, dest)) throw new Error(`invariant: external file ${file} outside the model's directory`);
-        mkdirSync(dirname(dest), { recursive: true });
-        copyFileSync(file, dest);
+        if (!isWithin(toDir, resolve(toDir, rel))) throw new Error(`invariant: external file ${file} outside the model's directory`);
+        // Atomically, and never through a link already in the destination (it could lead out).
+        copyAtomically(file, toDir, rel);
       }
     }
   }
-  writeAtomically(path, pieces);
+  writeAtomically(path, encoded.pieces);
 }
 
 /** The external data files a model's tensors live in. */

@@ -7,10 +7,12 @@ import type {
   Type as TypeProto,
   ValueInfo,
 } from '../../../proto/onnx.schema.js';
+import { basename } from 'node:path';
 import { ModelError } from '../../errors.js';
 import type { Attribute } from '../../ir/attribute.js';
 import { Graph, Value } from '../../ir/graph.js';
 import { Model } from '../../ir/model.js';
+import { beginTask, type ProgressTask } from '../../ir/progress.js';
 import type { Dim } from '../../ir/shape.js';
 import type { ValueType } from '../../ir/types.js';
 import type { Decoded } from '../wire/decoded.js';
@@ -46,7 +48,15 @@ export function readOnnx(path: string): Model {
 /** Reads ONNX bytes already opened as a source (the source stays open for the writer). */
 export function readOnnxSource(source: ByteSource, path: string): Model {
   if (source.size === 0) throw new ModelError('empty file', path);
-  const proto = new WireDecoder(source).decode<ModelProto>(MODEL, 0, source.size);
+  const decoder = new WireDecoder(source);
+  const task = beginTask(`reading ${basename(path)}`, source.size, 'bytes');
+  decoder.onWindow = (at) => task.update(at);
+  let proto: Decoded<ModelProto>;
+  try {
+    proto = decoder.decode<ModelProto>(MODEL, 0, source.size);
+  } finally {
+    task.end();
+  }
   if (proto.graph === undefined) {
     throw new ModelError('not an ONNX model: no graph (is this an ONNX file?)', path);
   }
@@ -61,8 +71,13 @@ export function readOnnxSource(source: ByteSource, path: string): Model {
   for (const p of proto.metadata_props ?? []) model.metadata.set(p.key ?? '', p.value ?? '');
 
   const ctx: TensorContext = { source, file: path };
-  const reader = new GraphReader(model, ctx);
-  reader.fill(model.graph, proto.graph);
+  const building = beginTask(`building the graph of ${basename(path)}`, proto.graph.node?.length ?? 0, 'items');
+  const reader = new GraphReader(model, ctx, building);
+  try {
+    reader.fill(model.graph, proto.graph);
+  } finally {
+    building.end();
+  }
   for (const fn of proto.functions ?? []) {
     const g = model.newGraph(fn.name ?? '', `${fn.domain ?? ''}:${fn.name ?? ''}`);
     reader.fillFunction(g, fn);
@@ -72,17 +87,14 @@ export function readOnnxSource(source: ByteSource, path: string): Model {
 }
 
 class GraphReader {
-  constructor(private readonly model: Model, private readonly ctx: TensorContext) {}
+  constructor(private readonly model: Model, private readonly ctx: TensorContext, private readonly task?: ProgressTask) {}
 
   fill(graph: Graph, proto: Decoded<GraphProto>): void {
     graph.origin = proto;
     const fail = (what: string): never => {
       throw new ModelError(`graph '${graph.path}': ${what}`, this.ctx.file);
     };
-    const define = (name: string, type: ValueType | null): Value => {
-      if (graph.values.has(name)) fail(`value '${name}' is defined twice`);
-      return graph.newValue(name, type);
-    };
+    const define = (name: string, type: ValueType | null): Value => graph.tryNewValue(name, type) ?? fail(`value '${name}' is defined twice`);
 
     for (const t of proto.initializer ?? []) {
       const name = t.name ?? '';
@@ -109,55 +121,58 @@ class GraphReader {
       graph.inputs.push(v);
     }
 
-    // Outputs first, so nodes may appear in any order in the file.
+    // Outputs first, so nodes may appear in any order in the file. Arrays are made at their
+    // exact size and handed to the nodes as they are: a big graph has millions of them.
     const nodes = proto.node ?? [];
-    const produced = new Map<string, Value>();
-    for (const n of nodes) {
-      for (const out of n.output ?? []) {
-        if (out === '') continue;
-        if (produced.has(out) || graph.values.has(out)) fail(`value '${out}' is produced twice`);
-        produced.set(out, graph.newValue(out));
+    const outputs: Value[][] = new Array(nodes.length);
+    for (let k = 0; k < nodes.length; k++) {
+      const names = nodes[k]!.output ?? NONE;
+      const made: Value[] = new Array(names.length);
+      for (let j = 0; j < names.length; j++) {
+        const out = names[j]!;
+        if (out === '') {
+          made[j] = new Value('', null, graph);
+          continue;
+        }
+        // One map operation per value, not two: when the name is taken, the map does not
+        // grow, and the model is refused (so the overwritten entry does not matter).
+        const v = new Value(out, null, graph);
+        const before = graph.values.size;
+        graph.values.set(out, v);
+        if (graph.values.size === before) fail(`value '${out}' is produced twice`);
+        made[j] = v;
       }
+      outputs[k] = made;
     }
     const lookup = (name: string, reader: string): Value | null => {
       if (name === '') return null;
-      const v = graph.lookup(name);
-      if (!v) fail(`node '${reader}' reads '${name}', which no node, input or initializer defines`);
-      return v!;
+      return graph.lookup(name) ?? fail(`node '${reader}' reads '${name}', which no node, input or initializer defines`);
     };
-    nodes.forEach((n, index) => {
+    const task = graph === this.model.graph ? this.task : undefined;
+    for (let k = 0; k < nodes.length; k++) {
+      const n = nodes[k]!;
+      if ((k & 0x3fff) === 0) task?.update(k);
       const op = n.op_type ?? '';
       const domain = n.domain ?? '';
-      const attrs = new Map<string, Attribute>();
-      const node = graph.addNode(
-        {
-          op, domain, kind: onnxKind(op, domain), name: n.name ?? '', origin: n,
-          inputs: [],
-          outputs: [],
-          attrs,
-        },
-        index,
-      );
+      const names = n.input ?? NONE;
+      const inputs: (Value | null)[] = new Array(names.length);
+      const label = n.name || `${op}_${k}`;
+      for (let j = 0; j < names.length; j++) inputs[j] = lookup(names[j]!, label);
+      const node = graph.appendNode({ op, domain, kind: onnxKind(op, domain), name: n.name ?? '', origin: n, inputs, outputs: outputs[k]! });
       // Attributes (subgraphs need the node as their parent for paths and scoping).
-      for (const a of n.attribute ?? []) {
+      let nested = false;
+      for (const a of n.attribute ?? NONE) {
         const name = a.name ?? '';
         if (node.attrs.has(name)) fail(`node '${node.label}' has attribute '${name}' twice`);
-        node.attrs.set(name, this.attribute(a, graph, node.label));
+        const attr = this.attribute(a, graph, node.label);
+        if (attr.type === 'graph' || attr.type === 'graphs') nested = true;
+        node.attrs.set(name, attr);
       }
-      for (const [, sub] of node.subgraphs()) sub.parentNode = node;
-      for (const [, sub] of node.subgraphs()) this.fill(sub, (sub.origin as Decoded<GraphProto>));
-      node.origin = n;
-      for (const inName of n.input ?? []) {
-        const v = lookup(inName, node.label);
-        node.inputs.push(v);
-        if (v) v.uses.push({ node, index: node.inputs.length - 1 });
+      if (nested) {
+        for (const [, sub] of node.subgraphs()) sub.parentNode = node;
+        for (const [, sub] of node.subgraphs()) this.fill(sub, (sub.origin as Decoded<GraphProto>));
       }
-      for (const out of n.output ?? []) {
-        const v = out === '' ? new Value('', null, graph) : produced.get(out)!;
-        v.producer = node;
-        node.outputs.push(v);
-      }
-    });
+    }
     graph.origin = proto;
 
     for (const vi of proto.output ?? []) {
@@ -174,6 +189,7 @@ class GraphReader {
       if (type && !v.type) v.type = type;
       v.origin ??= vi;
     }
+    graph.compactUses();
   }
 
   fillFunction(graph: Graph, fn: Decoded<FunctionProto>): void {
@@ -231,6 +247,8 @@ class GraphReader {
     throw new ModelError(`node '${nodeLabel}': attribute '${name}' has type ${type ?? a.type} but no value`, this.ctx.file);
   }
 }
+
+const NONE: readonly never[] = [];
 
 /** IR version 1 files may omit AttributeProto.type: infer it from the field that is set. */
 function inferAttributeType(a: Decoded<AttributeProto>): (typeof ATTRIBUTE_TYPES)[number] | undefined {

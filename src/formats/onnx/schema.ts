@@ -22,3 +22,14 @@ export const FUNCTION = schema('Function');
 // The writer replays the field order of these messages when it re-encodes them.
 MODEL.keepEntries = true;
 GRAPH.keepEntries = true;
+
+// Strings that recur across a graph are decoded once and shared (a million nodes name a few
+// dozen op types and attribute names, and a handful of symbolic dimensions).
+for (const [message, fieldName] of [
+  ['Node', 'op_type'], ['Node', 'domain'], ['Attribute', 'name'], ['OpsetId', 'domain'],
+  ['Dimension', 'dim_param'], ['StringPair', 'key'],
+] as const) {
+  const f = schema(message).byName.get(fieldName);
+  if (!f) throw new Error(`invariant: ONNX schema has no field ${message}.${fieldName}`);
+  f.intern = true;
+}

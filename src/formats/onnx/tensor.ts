@@ -70,7 +70,9 @@ function externalTensor(
       throw new ModelError(storage.reason, ctx.file);
     }, expected);
   }
-  const size = statSync(path).size;
+  const st = statSync(path);
+  if (!st.isFile()) throw new ModelError(`${what}: '${location}' is not a regular file`, ctx.file);
+  const size = st.size;
   const length = lengthText !== undefined ? parseCount(lengthText, `${what}: length`, ctx.file) : size - offset;
   if (offset + length > size || length < 0) {
     throw new ModelError(`${what} needs bytes ${offset}..${offset + length} of '${location}', which has ${size}`, ctx.file);

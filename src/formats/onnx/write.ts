@@ -1,4 +1,5 @@
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type * as Protobuf from 'protobufjs';
 import type {
   Attribute as AttributeProto,
   Graph as GraphProto,
@@ -14,14 +15,24 @@ import type { ValueType } from '../../ir/types.js';
 import type { Decoded, Span } from '../wire/decoded.js';
 import { clampInt64, Emitter } from '../wire/encode.js';
 import type { MessageSchema } from '../wire/schema.js';
-import type { ByteSource } from '../wire/source.js';
+import { ByteSource } from '../wire/source.js';
 import { onnxCodeOf } from './dtypes.js';
 import type { OnnxOrigin } from './read.js';
 import { ATTRIBUTE, GRAPH, MODEL, NODE, TENSOR, VALUE_INFO } from './schema.js';
 
-const root = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
-const TypeProtoCodec = root.lookupType('graphlint.onnx.Type');
-const AttributeCodec = root.lookupType('graphlint.onnx.Attribute');
+/**
+ * protobufjs codecs for the few messages encoded whole (types, simple attributes). Loaded
+ * on first use: linting never writes, and should not pay for loading protobufjs.
+ */
+let codecs: { readonly type: Protobuf.Type; readonly attribute: Protobuf.Type } | undefined;
+function codec(): NonNullable<typeof codecs> {
+  if (!codecs) {
+    const protobuf = createRequire(import.meta.url)('protobufjs') as typeof Protobuf;
+    const root = protobuf.Root.fromJSON(descriptor as Protobuf.INamespace);
+    codecs = { type: root.lookupType('graphlint.onnx.Type'), attribute: root.lookupType('graphlint.onnx.Attribute') };
+  }
+  return codecs;
+}
 
 const ATTRIBUTE_TYPE_CODES: Record<string, number> = {
   float: 1, int: 2, string: 3, tensor: 4, graph: 5, floats: 6, ints: 7, strings: 8, tensors: 9,
@@ -60,12 +71,12 @@ export function encodeOnnx(model: Model, external?: ExternalData): Emitter {
   if (!origin) {
     out.int64(F.model.irVersion, Number(model.info.get('irVersion') ?? 8));
     out.string(F.model.producer, 'graphlint');
-    out.message(F.model.graph, new GraphWriter(undefined, external).graph(model.graph));
+    out.message(F.model.graph, new GraphWriter(undefined, external, out, model.path).graph(model.graph));
     out.raw(encodeOpsets(model));
     return out;
   }
   const { proto, source } = origin;
-  const w = new GraphWriter(source, external);
+  const w = new GraphWriter(source, external, out, model.path);
   const opsetsChanged = !sameOpsets(model, proto.opset_import ?? []);
   let opsetsDone = false;
   for (const e of proto.$entries ?? []) {
@@ -127,7 +138,28 @@ export interface ExternalData {
 const EXTERNAL_ALIGN = 64;
 
 class GraphWriter {
-  constructor(private readonly source: ByteSource | undefined, private readonly external?: ExternalData) {}
+  /** Files new tensors are copied from, opened once each; owned by the top-level emitter. */
+  private readonly sources = new Map<string, ByteSource>();
+
+  constructor(
+    private readonly source: ByteSource | undefined,
+    private readonly external: ExternalData | undefined,
+    private readonly top: Emitter,
+    /** The file the model was read from: its tensors are copied from `source`. */
+    private readonly modelFile: string,
+  ) {}
+
+  /** A source to copy a tensor's file range from (the model's own when it is that file). */
+  private sourceFor(file: string): ByteSource {
+    if (this.source && (file === this.modelFile || file === this.source.name)) return this.source;
+    let s = this.sources.get(file);
+    if (!s) {
+      s = ByteSource.fromFile(file);
+      this.sources.set(file, s);
+      this.top.own(s);
+    }
+    return s;
+  }
 
   private copySpan(out: Emitter, field: number, span: Span): void {
     // A decoded message's span is its body; the tag and length are re-created.
@@ -255,24 +287,32 @@ class GraphWriter {
     body.packedInt64(F.tensor.dims, t.dims);
     body.int32(F.tensor.dataType, onnxCodeOf(t.dtype));
     body.string(F.tensor.name, name);
-    if (origin && this.source && origin.raw_data && t.storage.kind === 'file') {
-      // Renamed original: keep its bytes where they are.
-      const raw = origin.raw_data;
-      const header = protobuf.Writer.create().uint32((F.tensor.raw << 3) | 2).uint32(raw.length).finish();
-      body.raw(header).copy(this.source, raw.offset, raw.offset + raw.length);
-    } else if (this.external && (t.byteLength ?? 0) >= this.external.minBytes) {
+    // Bytes that live in a file (the input, a weight file, a generated blob) are copied by
+    // range, streaming; only tensors held in memory are asked for their bytes.
+    const range = t.fileRange;
+    const put = (e: Emitter): number => {
+      if (range) {
+        e.copy(this.sourceFor(range.file), range.offset, range.offset + range.length);
+        return range.length;
+      }
+      const bytes = t.bytes();
+      e.raw(bytes);
+      return bytes.length;
+    };
+    if (this.external && (t.byteLength ?? 0) >= this.external.minBytes) {
       const file = this.external.file;
       const pad = (EXTERNAL_ALIGN - (file.length % EXTERNAL_ALIGN)) % EXTERNAL_ALIGN;
       if (pad) file.raw(new Uint8Array(pad));
       const offset = file.length;
-      const bytes = t.bytes();
-      file.raw(bytes);
-      for (const [key, value] of [['location', this.external.location], ['offset', String(offset)], ['length', String(bytes.length)]]) {
+      const length = put(file);
+      for (const [key, value] of [['location', this.external.location], ['offset', String(offset)], ['length', String(length)]]) {
         body.message(F.tensor.external, new Emitter().string(1, key!).string(2, value!));
       }
       body.int32(F.tensor.location, 1);
     } else {
-      body.bytes(F.tensor.raw, t.bytes());
+      const data = new Emitter();
+      put(data);
+      body.message(F.tensor.raw, data);
     }
     out.message(fieldNumber, body);
   }
@@ -306,7 +346,7 @@ function wasDefined(graph: Graph, name: string): boolean {
 function encodeValueInfo(name: string, type: ValueType | null): Emitter {
   const body = new Emitter();
   body.string(F.valueInfo.name, name);
-  if (type) body.raw(protobuf.Writer.create().uint32((F.valueInfo.type << 3) | 2).bytes(TypeProtoCodec.encode(typeObject(type)).finish()).finish());
+  if (type) body.bytes(F.valueInfo.type, codec().type.encode(typeObject(type)).finish());
   return body;
 }
 
@@ -344,5 +384,6 @@ function encodeSimpleAttribute(name: string, a: Attribute): Uint8Array {
     case 'ref': obj.ref_attr_name = a.ref; obj.type = ATTRIBUTE_TYPE_CODES[a.refType]; break;
     default: throw new Error(`invariant: attribute '${name}' of kind ${a.type} cannot be encoded without its original bytes`);
   }
-  return AttributeCodec.encode(AttributeCodec.fromObject(obj)).finish();
+  const { attribute } = codec();
+  return attribute.encode(attribute.fromObject(obj)).finish();
 }

@@ -1,5 +1,3 @@
-import protobuf from 'protobufjs';
-
 /**
  * The decoder's view of a protobuf schema: per message, field number → how to read it.
  * Built once from the descriptor that scripts/gen-proto.mjs derives from proto/*.proto.
@@ -19,6 +17,8 @@ export interface FieldSchema {
   readonly scalar?: ScalarKind;
   /** Map fields: the key kind; the value is `message` or `scalar`. */
   readonly mapKey?: ScalarKind;
+  /** A string field whose values recur (op types, domains): decoded once, shared. */
+  intern?: boolean;
 }
 
 export interface MessageSchema {
@@ -27,6 +27,12 @@ export interface MessageSchema {
   readonly byName: Map<string, FieldSchema>;
   /** Keep every field occurrence's span, so a writer can replay the original field order. */
   keepEntries: boolean;
+  /** Names of the repeated fields (filled by the decoder on first use). */
+  repeatedNames?: readonly string[];
+  /** Fields by number, for small numbers (filled by the decoder on first use). */
+  byNumber?: ReadonlyArray<FieldSchema | undefined>;
+  /** The class of this schema's decoded messages (made by the decoder on first use). */
+  shape?: new (type: string, start: number, end: number) => object;
 }
 
 export type SchemaSet = Map<string, MessageSchema>;
@@ -36,43 +42,81 @@ const SCALARS = new Set<string>([
   'float', 'fixed64', 'sfixed64', 'double', 'string', 'bytes',
 ]);
 
-/** Builds the schema set for one package of a descriptor. Names are relative to the package. */
-export function buildSchemas(descriptor: protobuf.INamespace, pkg: string): SchemaSet {
-  const root = protobuf.Root.fromJSON(descriptor);
-  root.resolveAll();
-  const ns = root.lookup(pkg);
-  if (!(ns instanceof protobuf.Namespace)) throw new Error(`schema package ${pkg} missing`);
-  const set: SchemaSet = new Map();
-  const types: protobuf.Type[] = [];
-  const visit = (n: protobuf.NamespaceBase): void => {
-    for (const child of n.nestedArray) {
-      if (child instanceof protobuf.Type) types.push(child);
-      if (child instanceof protobuf.Namespace || child instanceof protobuf.Type) visit(child);
+/** The parts of a protobufjs JSON descriptor (INamespace) the decoder needs. */
+interface DescriptorNode {
+  readonly nested?: Readonly<Record<string, DescriptorNode>>;
+  readonly fields?: Readonly<Record<string, { readonly type: string; readonly id: number; readonly rule?: string; readonly keyType?: string }>>;
+  readonly values?: Readonly<Record<string, number>>;
+}
+
+interface Scope {
+  readonly name: string;
+  readonly fullName: string;
+  readonly node: DescriptorNode;
+  readonly parent: Scope | null;
+}
+
+/**
+ * Builds the schema set for one package of a descriptor (the JSON that scripts/gen-proto.mjs
+ * derives from proto/*.proto). Names are relative to the package, nested ones joined by `_`.
+ * Reads the descriptor directly: loading protobufjs costs every command ~25 ms of start-up.
+ */
+export function buildSchemas(descriptor: object, pkg: string): SchemaSet {
+  const root: Scope = { name: '', fullName: '', node: descriptor as DescriptorNode, parent: null };
+  let ns: Scope = root;
+  for (const part of pkg.split('.')) {
+    const child = ns.node.nested?.[part];
+    if (!child || child.fields || child.values) throw new Error(`schema package ${pkg} missing`);
+    ns = { name: part, fullName: `${ns.fullName}.${part}`, node: child, parent: ns };
+  }
+  const types: Scope[] = [];
+  const visit = (scope: Scope): void => {
+    for (const [name, child] of Object.entries(scope.node.nested ?? {})) {
+      const s: Scope = { name, fullName: `${scope.fullName}.${name}`, node: child, parent: scope };
+      if (child.fields) types.push(s);
+      if (!child.values) visit(s);
     }
   };
   visit(ns);
   const prefix = ns.fullName.length + 1; // ".pkg." → strip
-  const nameOf = (t: protobuf.Type): string => t.fullName.slice(prefix).replace(/\./g, '_');
+  const nameOf = (t: Scope): string => t.fullName.slice(prefix).replace(/\./g, '_');
+  const byFullName = new Map<string, Scope>();
+  const index = (scope: Scope): void => {
+    for (const [name, child] of Object.entries(scope.node.nested ?? {})) {
+      const s: Scope = { name, fullName: `${scope.fullName}.${name}`, node: child, parent: scope };
+      byFullName.set(s.fullName, s);
+      index(s);
+    }
+  };
+  index(root);
+  /** Resolves a type name as protoc does: absolute, or from the innermost enclosing scope outwards. */
+  const resolve = (from: Scope, type: string): Scope | undefined => {
+    if (type.startsWith('.')) return byFullName.get(type);
+    for (let scope: Scope | null = from; scope; scope = scope.parent) {
+      const found = byFullName.get(`${scope.fullName}.${type}`);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  const set: SchemaSet = new Map();
   for (const t of types) {
     set.set(nameOf(t), { name: nameOf(t), fields: new Map(), byName: new Map(), keepEntries: false });
   }
   for (const t of types) {
     const schema = set.get(nameOf(t))!;
-    for (const f of t.fieldsArray) {
-      const resolved = f.resolvedType;
-      let field: FieldSchema;
-      const base = { name: f.name, number: f.id, repeated: f.repeated || f.map };
-      const valueKind = (): Partial<FieldSchema> => {
-        if (resolved instanceof protobuf.Type) return { message: set.get(nameOf(resolved))! };
-        if (resolved instanceof protobuf.Enum) return { scalar: 'enum' };
-        if (SCALARS.has(f.type)) return { scalar: f.type as ScalarKind };
-        throw new Error(`unresolved type ${f.type} of ${t.name}.${f.name}`);
-      };
-      if (f.map) {
-        field = { ...base, ...valueKind(), mapKey: (f as unknown as protobuf.MapField).keyType as ScalarKind };
+    for (const [fieldName, f] of Object.entries(t.node.fields!)) {
+      const isMap = f.keyType !== undefined;
+      const base = { name: fieldName, number: f.id, repeated: f.rule === 'repeated' || isMap };
+      let value: Partial<FieldSchema>;
+      if (SCALARS.has(f.type)) {
+        value = { scalar: f.type as ScalarKind };
       } else {
-        field = { ...base, ...valueKind() };
+        const resolved = resolve(t, f.type);
+        if (resolved?.node.fields) value = { message: set.get(nameOf(resolved))! };
+        else if (resolved?.node.values) value = { scalar: 'enum' };
+        else throw new Error(`unresolved type ${f.type} of ${t.name}.${fieldName}`);
       }
+      const field: FieldSchema = isMap ? { ...base, ...value, mapKey: f.keyType as ScalarKind } : { ...base, ...value };
       schema.fields.set(field.number, field);
       schema.byName.set(field.name, field);
     }

@@ -1,0 +1,430 @@
+/**
+ * graphlint's benchmark: `npm run bench` (or `node dist/bench/run.js` after a build).
+ *
+ * Builds its own inputs with graphlint's ModelBuilder and writer (weight models of about
+ * 10 MB, 200 MB and 1 GB, the 200 MB one also with external data, and synthetic graphs of
+ * 10k, 100k and 1M nodes), then measures, as whole processes on the same files:
+ *
+ *   lint      node dist/bin/graphlint.js MODEL            (every registered rule)
+ *   convert   node dist/bin/graphlint.js convert MODEL OUT
+ *   python    python3 -c "import onnx; onnx.load(MODEL)"  (the reference reader)
+ *   cp        cp MODEL OUT                                 (the reference copy)
+ *
+ * Each figure is the median of --runs runs (commands interleaved, so that a change in the
+ * machine's load hits them alike), with min and max; peak memory is /usr/bin/time -v's
+ * maximum resident set size. Files are in the page cache (they were just written): the
+ * figures are for a warm cache, which is what repeated linting sees.
+ *
+ * Options: --runs N (default 5), --only CASE[,CASE] (names below), --work-dir DIR
+ * (default $TMPDIR/graphlint-bench), --keep (keep inputs; a later run reuses them),
+ * --json FILE, --markdown FILE, --python PATH (default /usr/bin/python3), --no-python,
+ * --graphlint PATH (another build's dist/bin/graphlint.js, to compare before and after),
+ * --timeout S (default 600: a command running longer is stopped, reported, and not repeated).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeBlob, writeSyntheticGraph, writeWeightModel } from './generate.js';
+import { runOnce, stats, timeProblem, TIME, type Sample, type Stats } from './measure.js';
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The graphlint measured: this checkout's build, or another one's (--graphlint, for before/after). */
+let GRAPHLINT = join(REPO, 'dist', 'bin', 'graphlint.js');
+/** Bumped whenever the generated inputs change, so kept inputs are rebuilt. */
+const INPUTS_VERSION = 1;
+const BLOB_BYTES = 96 << 20;
+
+interface Case {
+  readonly name: string;
+  readonly kind: 'weights' | 'graph';
+  /** Weight bytes wanted, or nodes wanted. */
+  readonly size: number;
+  readonly external?: boolean;
+}
+
+const CASES: readonly Case[] = [
+  { name: 'weights-10mb', kind: 'weights', size: 10e6 },
+  { name: 'weights-200mb', kind: 'weights', size: 200e6 },
+  { name: 'weights-200mb-external', kind: 'weights', size: 200e6, external: true },
+  { name: 'weights-1gb', kind: 'weights', size: 1e9 },
+  { name: 'graph-10k', kind: 'graph', size: 10_000 },
+  { name: 'graph-100k', kind: 'graph', size: 100_000 },
+  { name: 'graph-1m', kind: 'graph', size: 1_000_000 },
+];
+
+const COMMANDS = ['lint', 'convert', 'python', 'cp'] as const;
+type Command = (typeof COMMANDS)[number];
+
+interface Options {
+  runs: number;
+  only: Set<string> | undefined;
+  workDir: string;
+  keep: boolean;
+  json: string | undefined;
+  markdown: string | undefined;
+  python: string | undefined;
+  /** Seconds a command may take before it is stopped (and not run again for that case). */
+  timeout: number;
+}
+
+interface Figures {
+  readonly wall: Stats;
+  readonly cpu: Stats;
+  readonly rss: Stats;
+  readonly runs: number;
+  readonly failures: number;
+  readonly failure?: string;
+}
+
+interface CaseResult {
+  readonly name: string;
+  readonly kind: Case['kind'];
+  readonly external: boolean;
+  /** Bytes of the model file (plus its external data file). */
+  readonly bytes: number;
+  readonly weightBytes: number;
+  readonly nodes: number;
+  readonly figures: Partial<Record<Command, Figures>>;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = { runs: 5, only: undefined, workDir: join(tmpdir(), 'graphlint-bench'), keep: false, json: undefined, markdown: undefined, python: '/usr/bin/python3', timeout: 600 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) usage(`${a} needs a value`);
+      return v!;
+    };
+    if (a === '--runs') o.runs = Math.max(1, Number.parseInt(value(), 10) || 0);
+    else if (a === '--only') o.only = new Set(value().split(','));
+    else if (a === '--work-dir') o.workDir = resolve(value());
+    else if (a === '--keep') o.keep = true;
+    else if (a === '--json') o.json = resolve(value());
+    else if (a === '--markdown') o.markdown = resolve(value());
+    else if (a === '--python') o.python = value();
+    else if (a === '--no-python') o.python = undefined;
+    else if (a === '--graphlint') GRAPHLINT = resolve(value());
+    else if (a === '--timeout') o.timeout = Math.max(1, Number(value()) || 600);
+    else if (a === '--help' || a === '-h') usage();
+    else usage(`unknown option ${a}`);
+  }
+  for (const name of o.only ?? []) if (!CASES.some((c) => c.name === name)) usage(`unknown case ${name}; cases: ${CASES.map((c) => c.name).join(', ')}`);
+  return o;
+}
+
+function usage(problem?: string): never {
+  const text = `usage: node dist/bench/run.js [--runs N] [--only CASE,...] [--work-dir DIR] [--keep] [--json FILE] [--markdown FILE]
+       [--python PATH | --no-python] [--graphlint PATH/TO/graphlint.js] [--timeout SECONDS]
+cases: ${CASES.map((c) => c.name).join(', ')}\n`;
+  process.stderr.write(problem ? `bench: ${problem}\n${text}` : text);
+  process.exit(problem ? 2 : 0);
+}
+
+const log = (text: string): void => {
+  process.stderr.write(`${text}\n`);
+};
+
+/** Checks what the benchmark needs; exits with instructions when something is missing. */
+function preflight(o: Options, cases: readonly Case[]): void {
+  const problems: string[] = [];
+  const time = timeProblem();
+  if (time) problems.push(`${time}. Install GNU time: apt-get update && apt-get install -y time`);
+  if (!existsSync(GRAPHLINT)) problems.push(`${GRAPHLINT} is missing: build first (npm run build)`);
+  if (o.python) {
+    const r = spawnSync(o.python, ['-c', 'import onnx; print(onnx.__version__)'], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      problems.push(`${o.python} cannot import onnx (${(r.stderr || String(r.error ?? '')).trim().split('\n').pop()}). ` +
+        'Install Debian\'s package: apt-get update && apt-get install -y python3-onnx (or pass --no-python)');
+    }
+  }
+  mkdirSync(o.workDir, { recursive: true });
+  const need = diskNeeded(cases);
+  const fs = statfsSync(o.workDir);
+  const free = fs.bavail * fs.bsize;
+  if (free < need) problems.push(`${o.workDir} has ${gb(free)} free; the selected cases need about ${gb(need)} (use --work-dir or --only)`);
+  if (problems.length > 0) {
+    for (const p of problems) log(`bench: ${p}`);
+    process.exit(2);
+  }
+}
+
+/** Inputs, one convert output and one copy at a time, with room to spare. */
+function diskNeeded(cases: readonly Case[]): number {
+  let total = BLOB_BYTES;
+  let biggest = 0;
+  for (const c of cases) {
+    const bytes = c.kind === 'weights' ? c.size : c.size * 120;
+    total += bytes;
+    biggest = Math.max(biggest, bytes);
+  }
+  return (total + 2 * biggest) * 1.2;
+}
+
+const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(1)} GB`;
+
+interface Input {
+  readonly model: string;
+  /** The model's external data file, if any. */
+  readonly data?: string;
+  readonly bytes: number;
+  readonly weightBytes: number;
+  readonly nodes: number;
+}
+
+/** Builds (or reuses, when kept from an earlier run with the same generator) one case's input. */
+function prepare(c: Case, dir: string, blob: string): Input {
+  const caseDir = join(dir, 'inputs', c.name);
+  const model = join(caseDir, `${c.name}.onnx`);
+  const data = c.external ? join(caseDir, 'weights.bin') : undefined;
+  const manifest = join(caseDir, 'manifest.json');
+  const key = JSON.stringify({ version: INPUTS_VERSION, case: c });
+  if (existsSync(manifest) && existsSync(model)) {
+    const m = JSON.parse(readFileSync(manifest, 'utf8')) as { key: string; weightBytes: number; nodes: number };
+    if (m.key === key) return { model, ...(data ? { data } : {}), bytes: filesBytes(model, data), weightBytes: m.weightBytes, nodes: m.nodes };
+  }
+  rmSync(caseDir, { recursive: true, force: true });
+  mkdirSync(caseDir, { recursive: true });
+  const t0 = Date.now();
+  let nodes: number;
+  let weightBytes = 0;
+  if (c.kind === 'weights') {
+    const r = writeWeightModel(model, { weightBytes: c.size, blob, blobBytes: BLOB_BYTES, ...(c.external ? { externalData: 'weights.bin' } : {}) });
+    nodes = r.nodes;
+    weightBytes = r.weightBytes;
+  } else {
+    nodes = writeSyntheticGraph(model, c.size).nodes;
+  }
+  writeFileSync(manifest, JSON.stringify({ key, weightBytes, nodes }));
+  const bytes = filesBytes(model, data);
+  log(`  built ${c.name}: ${mb(bytes)}, ${nodes} nodes (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return { model, ...(data ? { data } : {}), bytes, weightBytes, nodes };
+}
+
+function filesBytes(model: string, data: string | undefined): number {
+  return statSync(model).size + (data ? statSync(data).size : 0);
+}
+
+const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB`;
+
+/** The argv of one command on one input; `out` is a scratch directory emptied after each run. */
+function argvOf(cmd: Command, input: Input, out: string, python: string | undefined): string[] | undefined {
+  const name = input.model.split('/').pop()!;
+  switch (cmd) {
+    case 'lint': return [process.execPath, GRAPHLINT, input.model];
+    // Written to another directory, so that external data is copied along (as cp copies it).
+    case 'convert': return [process.execPath, GRAPHLINT, 'convert', input.model, join(out, name)];
+    case 'python': return python ? [python, '-c', `import onnx; onnx.load(${JSON.stringify(input.model)})`] : undefined;
+    case 'cp': return ['cp', input.model, ...(input.data ? [input.data] : []), `${out}/`];
+  }
+}
+
+function measureCase(c: Case, input: Input, o: Options): CaseResult {
+  const out = join(o.workDir, 'out');
+  const samples: Record<Command, Sample[]> = { lint: [], convert: [], python: [], cp: [] };
+  const failures: Partial<Record<Command, string>> = {};
+  const stopped = new Set<Command>();
+  for (let run = 0; run < o.runs; run++) {
+    for (const cmd of COMMANDS) {
+      const argv = argvOf(cmd, input, out, o.python);
+      if (!argv || stopped.has(cmd)) continue;
+      rmSync(out, { recursive: true, force: true });
+      mkdirSync(out, { recursive: true });
+      const s = runOnce(argv, { timeout: o.timeout });
+      // lint exits 1 when it finds errors: that is a finished run.
+      const ok = !s.timedOut && (cmd === 'lint' ? s.code === 0 || s.code === 1 : s.code === 0);
+      if (ok) samples[cmd].push(s);
+      else if (s.timedOut) {
+        failures[cmd] ??= `stopped after ${o.timeout} s (--timeout), at ${mb(s.rss)}`;
+        stopped.add(cmd);
+      } else {
+        failures[cmd] ??= `exit ${s.code}: ${s.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`;
+      }
+      log(`  ${c.name} ${cmd} run ${run + 1}/${o.runs}: ${s.wall.toFixed(2)} s, ${mb(s.rss)}${ok ? '' : s.timedOut ? ' STOPPED (timeout)' : ` FAILED (exit ${s.code})`}`);
+    }
+  }
+  rmSync(out, { recursive: true, force: true });
+  const figures: Partial<Record<Command, Figures>> = {};
+  for (const cmd of COMMANDS) {
+    const list = samples[cmd];
+    if (list.length === 0 && !failures[cmd]) continue;
+    figures[cmd] = {
+      wall: stats(list.map((s) => s.wall)),
+      cpu: stats(list.map((s) => s.cpu)),
+      rss: stats(list.map((s) => s.rss)),
+      runs: list.length,
+      failures: o.runs - list.length,
+      ...(failures[cmd] ? { failure: failures[cmd] } : {}),
+    };
+  }
+  return { name: c.name, kind: c.kind, external: c.external === true, bytes: input.bytes, weightBytes: input.weightBytes, nodes: input.nodes, figures };
+}
+
+/** Node's own footprint, and graphlint's start-up (module loading), measured the same way. */
+function baselines(o: Options): Record<'node' | 'startup', Figures> {
+  const measure = (argv: string[]): Figures => {
+    const list: Sample[] = [];
+    for (let i = 0; i < Math.max(o.runs, 5); i++) list.push(runOnce(argv));
+    return { wall: stats(list.map((s) => s.wall)), cpu: stats(list.map((s) => s.cpu)), rss: stats(list.map((s) => s.rss)), runs: list.length, failures: 0 };
+  };
+  return { node: measure([process.execPath, '-e', '0']), startup: measure([process.execPath, GRAPHLINT, '--version']) };
+}
+
+function machine(): Record<string, unknown> {
+  const cpuList = cpus();
+  let os = release();
+  try {
+    const pretty = /PRETTY_NAME="([^"]+)"/.exec(readFileSync('/etc/os-release', 'utf8'));
+    if (pretty) os = `${pretty[1]}, Linux ${release()}`;
+  } catch { /* not Linux */ }
+  let onnx: string | undefined;
+  let rules: number | undefined;
+  try {
+    onnx = execFileSync('/usr/bin/python3', ['-c', 'import onnx; print(onnx.__version__)'], { encoding: 'utf8' }).trim();
+  } catch { /* reported by preflight when used */ }
+  try {
+    rules = execFileSync(process.execPath, [GRAPHLINT, 'rules'], { encoding: 'utf8' }).trim().split('\n').length - 1;
+  } catch { /* leave unknown */ }
+  return {
+    cpu: `${cpuList.length} × ${cpuList[0]?.model ?? 'unknown'}`,
+    memory: gb(totalmem()),
+    freeMemoryAtStart: gb(freemem()),
+    os,
+    node: process.version,
+    graphlint: GRAPHLINT,
+    pythonOnnx: onnx,
+    rulesRegistered: rules,
+  };
+}
+
+const fmt = (s: number): string => (s >= 100 ? s.toFixed(0) : s >= 10 ? s.toFixed(1) : s.toFixed(2));
+const span = (f: Figures | undefined): string =>
+  !f ? '—' : f.runs === 0 ? `FAILED` : `${fmt(f.wall.median)} (${fmt(f.wall.min)}–${fmt(f.wall.max)})`;
+const ratio = (a: Figures | undefined, b: Figures | undefined): number | undefined =>
+  a && b && a.runs > 0 && b.runs > 0 ? a.wall.median / b.wall.median : undefined;
+const x = (r: number | undefined): string => (r === undefined ? '—' : `${r.toFixed(2)}×`);
+const mbOf = (f: Figures | undefined): string => (!f || f.runs === 0 ? '—' : `${Math.round(f.rss.max / 1e6)}`);
+
+function table(results: readonly CaseResult[]): string {
+  const rows = [
+    '| case | file | nodes | lint s | convert s | python onnx.load s | cp s | lint / python | convert / cp | lint RSS MB | convert RSS MB | python RSS MB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const r of results) {
+    const f = r.figures;
+    rows.push(`| ${r.name} | ${mb(r.bytes)} | ${r.nodes} | ${span(f.lint)} | ${span(f.convert)} | ${span(f.python)} | ${span(f.cp)} | ` +
+      `${x(ratio(f.lint, f.python))} | ${x(ratio(f.convert, f.cp))} | ${mbOf(f.lint)} | ${mbOf(f.convert)} | ${mbOf(f.python)} |`);
+  }
+  return rows.join('\n');
+}
+
+interface Check {
+  readonly what: string;
+  readonly holds: boolean | undefined;
+  readonly figures: string;
+}
+
+/** The issue's "done means", judged on these figures. */
+function checks(results: readonly CaseResult[], base: Record<'node' | 'startup', Figures>): Check[] {
+  const by = (name: string): CaseResult | undefined => results.find((r) => r.name === name);
+  const out: Check[] = [];
+  const big = by('weights-1gb');
+  const nodeRss = base.node.rss.max;
+  if (big) {
+    const r = ratio(big.figures.lint, big.figures.python);
+    out.push({ what: 'lint of the 1 GB model: wall ≤ 0.2× python onnx.load', holds: r === undefined ? undefined : r <= 0.2,
+      figures: `${span(big.figures.lint)} s vs ${span(big.figures.python)} s = ${x(r)}` });
+    const rss = big.figures.lint?.rss.max;
+    const net = rss === undefined ? undefined : rss - nodeRss;
+    out.push({ what: 'lint of the 1 GB model: peak RSS ≤ 0.25× file size (+ Node baseline)', holds: net === undefined ? undefined : net <= 0.25 * big.bytes,
+      figures: `${mbOf(big.figures.lint)} MB peak − ${Math.round(nodeRss / 1e6)} MB Node baseline = ${net === undefined ? '—' : Math.round(net / 1e6)} MB = ${net === undefined ? '—' : (net / big.bytes).toFixed(3)}× of ${mb(big.bytes)}` });
+    const c = ratio(big.figures.convert, big.figures.cp);
+    out.push({ what: 'convert of the 1 GB model: wall ≤ 2× cp', holds: c === undefined ? undefined : c <= 2,
+      figures: `${span(big.figures.convert)} s vs ${span(big.figures.cp)} s = ${x(c)}` });
+    const crss = big.figures.convert?.rss.max;
+    out.push({ what: 'convert of the 1 GB model: peak RSS well under the file size', holds: crss === undefined ? undefined : crss <= 0.25 * big.bytes,
+      figures: `${mbOf(big.figures.convert)} MB = ${crss === undefined ? '—' : (crss / big.bytes).toFixed(3)}× of ${mb(big.bytes)}` });
+  }
+  const m = by('graph-1m');
+  if (m) {
+    const w = m.figures.lint;
+    out.push({ what: 'lint of the 1M-node graph ≤ 15 s', holds: w && w.runs > 0 ? w.wall.median <= 15 : undefined, figures: `${span(w)} s` });
+  }
+  const small = by('graph-10k');
+  if (small && m && small.figures.lint?.runs && m.figures.lint?.runs) {
+    const per = (r: CaseResult, net: boolean): number => (r.figures.lint!.wall.median - (net ? base.startup.wall.median : 0)) / r.nodes;
+    const raw = per(m, false) / per(small, false);
+    const net = per(m, true) / per(small, true);
+    out.push({ what: 'lint time per node from 10k to 1M nodes within 2×', holds: Math.max(raw, net) <= 2 && Math.min(raw, net) >= 0.5,
+      figures: `whole process: ${(per(small, false) * 1e6).toFixed(1)} → ${(per(m, false) * 1e6).toFixed(1)} µs/node (${raw.toFixed(2)}×); ` +
+        `less start-up (${fmt(base.startup.wall.median)} s): ${(per(small, true) * 1e6).toFixed(1)} → ${(per(m, true) * 1e6).toFixed(1)} µs/node (${net.toFixed(2)}×)` });
+  }
+  return out;
+}
+
+function main(): void {
+  const o = parseArgs(process.argv.slice(2));
+  const cases = CASES.filter((c) => !o.only || o.only.has(c.name));
+  preflight(o, cases);
+  const started = new Date();
+  const load = loadavg();
+  log(`bench: work dir ${o.workDir}, ${o.runs} runs per command, ${cases.length} cases`);
+  const blob = join(o.workDir, 'inputs', 'blob.bin');
+  if (cases.some((c) => c.kind === 'weights') && !(existsSync(blob) && statSync(blob).size === BLOB_BYTES)) {
+    mkdirSync(dirname(blob), { recursive: true });
+    writeBlob(blob, BLOB_BYTES);
+  }
+  const results: CaseResult[] = [];
+  try {
+    log('bench: baselines (node -e 0, graphlint --version)');
+    const base = baselines(o);
+    for (const c of cases) {
+      log(`bench: ${c.name}`);
+      const input = prepare(c, o.workDir, blob);
+      results.push(measureCase(c, input, o));
+    }
+    const finished = new Date();
+    const report = {
+      date: started.toISOString(),
+      seconds: Math.round((finished.getTime() - started.getTime()) / 1000),
+      machine: machine(),
+      loadAverage: { start: load.map((l) => +l.toFixed(2)), end: loadavg().map((l) => +l.toFixed(2)) },
+      runs: o.runs,
+      time: TIME,
+      baselines: base,
+      cases: results,
+      checks: checks(results, base),
+    };
+    const md = markdown(report);
+    process.stdout.write(`${md}\n`);
+    if (o.json) writeFileSync(o.json, `${JSON.stringify(report, null, 2)}\n`);
+    if (o.markdown) writeFileSync(o.markdown, `${md}\n`);
+  } finally {
+    if (!o.keep) rmSync(o.workDir, { recursive: true, force: true });
+  }
+}
+
+function markdown(report: {
+  date: string; seconds: number; machine: Record<string, unknown>; loadAverage: { start: number[]; end: number[] }; runs: number;
+  baselines: Record<'node' | 'startup', Figures>; cases: CaseResult[]; checks: Check[];
+}): string {
+  const m = report.machine;
+  const b = report.baselines;
+  const lines = [
+    `Measured ${report.date} on ${m.cpu}, ${m.memory} RAM, ${m.os}; Node ${m.node}; python3-onnx ${m.pythonOnnx ?? '—'}; ` +
+      `${m.rulesRegistered ?? '?'} rules registered. Load average ${report.loadAverage.start.join(' ')} at start, ${report.loadAverage.end.join(' ')} at end.`,
+    `Median of ${report.runs} runs (min–max), seconds of wall time for the whole process; peak RSS is the largest of the runs. Warm page cache.`,
+    `Baselines: \`node -e 0\` ${fmt(b.node.wall.median)} s, ${mbOf(b.node)} MB (Node's own RSS); \`graphlint --version\` (start-up: loading the modules) ${fmt(b.startup.wall.median)} s, ${mbOf(b.startup)} MB.`,
+    '',
+    table(report.cases),
+    '',
+  ];
+  const failed = report.cases.flatMap((r) => Object.entries(r.figures).filter(([, f]) => f?.failure).map(([cmd, f]) => `${r.name} ${cmd}: ${f!.failures} of ${report.runs} runs failed (${f!.failure})`));
+  if (failed.length) lines.push('Failures:', ...failed.map((f) => `- ${f}`), '');
+  lines.push('Done means:', ...report.checks.map((c) => `- ${c.holds === undefined ? '?' : c.holds ? 'holds' : 'DOES NOT HOLD'}: ${c.what} — ${c.figures}`));
+  return lines.join('\n');
+}
+
+main();

@@ -1,0 +1,23 @@
+import type { Graph, Node } from '../../ir/graph.js';
+import type { OrtView } from './view.js';
+
+/**
+ * One of ONNX Runtime's level-1 (basic) rewrite rules: tried on each node whose op type it
+ * targets, in graph order (onnxruntime core/optimizer/rule_based_graph_transformer.cc).
+ */
+export interface RewriteRule {
+  /** The file name, used in reports (`identity-elimination`). */
+  readonly id: string;
+  /** ONNX Runtime's name for it, for readers who look it up. */
+  readonly ortName: string;
+  readonly ops: readonly string[];
+  /** Applies the rule to `node` in the view when its conditions hold; true when it changed the graph. */
+  apply(view: OrtView, node: Node, opset: number): boolean;
+}
+
+/** One of ONNX Runtime's level-1 graph transformers: runs over a whole graph. */
+export interface GraphPass {
+  readonly id: string;
+  readonly ortName: string;
+  run(view: OrtView, graph: Graph, opset: number): boolean;
+}

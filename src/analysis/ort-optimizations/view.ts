@@ -1,0 +1,224 @@
+import type { Graph, Node, NodeSpec, Value } from '../../ir/graph.js';
+import type { Model } from '../../ir/model.js';
+import { isStatic } from '../../ir/shape.js';
+import { Tensor } from '../../ir/tensor.js';
+import type { DType } from '../../ir/dtype.js';
+import { tensorType, type ValueType } from '../../ir/types.js';
+import { encodeNumbers } from '../../ir/build.js';
+import { ShapeEngine } from '../shapes/engine.js';
+import { emptyReport } from '../shapes/report.js';
+import { copyModel } from './clone.js';
+import { evaluate, EVAL_LIMIT, type Small } from './evaluate.js';
+
+/** Why an original node is not in the optimized graph. */
+export interface Removal {
+  /** The pass that removed it (its file name under src/analysis/ort-optimizations). */
+  readonly pass: string;
+  readonly reason: string;
+  /** The node of the optimized graph it went into (fusions), when there is one. */
+  readonly into?: Node;
+}
+
+/**
+ * The graph ONNX Runtime's Core ML provider is asked about: a copy of the user's model with
+ * ONNX Runtime's basic optimizations applied (E10), plus what maps it back to the original.
+ * Passes edit the copy through the methods here, which keep the bookkeeping right.
+ */
+export class OrtView {
+  readonly model: Model;
+  /** Copy node → the original nodes it stands for (several for a fusion, none for a node a pass made up). */
+  private readonly origins = new Map<Node, readonly Node[]>();
+  /** Original nodes no longer in the view. */
+  readonly removed = new Map<Node, Removal>();
+  /** If nodes with a constant condition whose value graphlint could not compute (so they stay). */
+  readonly undecidedIfs = new Set<Node>();
+  /** Pass id → how many times it changed the graph. */
+  readonly applied = new Map<string, number>();
+  private engine: ShapeEngine;
+
+  constructor(readonly original: Model) {
+    const { model, originals } = copyModel(original);
+    this.model = model;
+    for (const [c, o] of originals) this.origins.set(c, [o]);
+    this.engine = this.reinfer();
+  }
+
+  /** Runs shape inference over the copy again (after edits), so `elements` sees the new graph. */
+  reinfer(): ShapeEngine {
+    this.engine = new ShapeEngine(this.model, emptyReport());
+    this.engine.inferGraph(this.model.graph);
+    return this.engine;
+  }
+
+  /** Known small elements of a value (numbers only), or undefined. */
+  numbers(v: Value | null | undefined, limit = 1024): number[] | undefined {
+    if (!v) return undefined;
+    const e = this.engine.elements(v, limit);
+    if (e === undefined || !e.every((x) => typeof x === 'number')) return undefined;
+    return e as number[];
+  }
+
+  originsOf(n: Node): readonly Node[] {
+    return this.origins.get(n) ?? [];
+  }
+
+  count(pass: string): void {
+    this.applied.set(pass, (this.applied.get(pass) ?? 0) + 1);
+  }
+
+  /** True when a value is a constant ONNX Runtime can rely on: an initializer that is not a graph input. */
+  isConstant(v: Value | null | undefined): boolean {
+    return !!v && v.constant !== null && v.producer === null && !v.isGraphInput;
+  }
+
+  /** Removes a node whose used outputs have already been rewired (or were never used). */
+  removeNode(n: Node, pass: string, reason: string, into?: Node): void {
+    for (const o of this.originsOf(n)) this.removed.set(o, { pass, reason, ...(into ? { into } : {}) });
+    this.detach(n);
+    this.origins.delete(n);
+  }
+
+  /** Replaces every use of `from` (nodes anywhere, graph outputs) by `to`. */
+  replaceUses(from: Value, to: Value): void {
+    from.graph.replaceUses(from, to);
+    // Readers in nested graphs of other scopes are covered by `uses`; outputs of the graph that owns `from` above.
+  }
+
+  /** Removes `n` and makes the readers of its output `out` read `input` instead (Identity-like eliminations). */
+  bypass(n: Node, input: Value, pass: string, reason: string, out = n.outputs[0]!): void {
+    this.replaceUses(out, input);
+    this.removeNode(n, pass, reason);
+  }
+
+  /**
+   * Turns a node into constants: its outputs become initializers (keeping their names), with
+   * the elements when they are small and known, else with only their shape.
+   */
+  foldToConstant(n: Node, pass: string, reason: string, computed?: readonly (Small | undefined)[]): void {
+    const g = n.graph;
+    const outs = [...n.outputs];
+    const results = computed ?? evaluate(n, n.inputs.map((v) => (v ? this.small(v) : undefined)));
+    this.removeNode(n, pass, reason);
+    outs.forEach((o, i) => {
+      if (o.name === '') return;
+      o.producer = null;
+      const r = results?.[i];
+      if (r) {
+        o.type = tensorType(r.dtype, r.dims);
+        o.constant = constantTensor(o.type, r.data, `folded from ${n.op} ${n.label}`);
+      } else {
+        o.constant = constantTensor(o.type, this.numbers(o), `folded from ${n.op} ${n.label}`);
+      }
+      g.initializers.push(o);
+    });
+  }
+
+  /** The elements of a constant value when they are known and small (EVAL_LIMIT), for folding. */
+  small(v: Value): Small | undefined {
+    if (!this.isConstant(v) || !v.constant) return undefined;
+    const t = v.constant;
+    if (t.elementCount > EVAL_LIMIT || t.storage.kind === 'missing') return undefined;
+    try {
+      const data = t.numbers(EVAL_LIMIT);
+      return data ? { dtype: t.dtype, dims: t.dims, data } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Adds a node to the copy that stands for `origins` (fusions, decompositions, inlined branches). */
+  addNode(graph: Graph, spec: NodeSpec, origins: readonly Node[], index?: number): Node {
+    const node = graph.addNode({ ...spec, origin: null }, index ?? graph.nodes.length);
+    const flat: Node[] = [];
+    for (const o of origins) flat.push(...(this.origins.get(o) ?? [o]));
+    this.origins.set(node, flat);
+    return node;
+  }
+
+  /** A node copied from another node of the view (inlining) stands for what that node stood for. */
+  adopt(copy: Node, from: Node): void {
+    this.origins.set(copy, this.originsOf(from));
+  }
+
+  /**
+   * Forgets the nodes of a graph that leaves the view with its holder (an inlined or dropped
+   * branch). Originals that live on in adopted copies are not marked removed.
+   */
+  dropGraph(g: Graph, pass: string, reason: string): void {
+    const dropped: Node[] = [];
+    const visit = (graph: Graph): void => {
+      for (const n of graph.nodes) {
+        dropped.push(n);
+        for (const [, sub] of n.subgraphs()) visit(sub);
+      }
+    };
+    visit(g);
+    const gone = new Set(dropped);
+    const alive = new Set<Node>();
+    for (const [n, ns] of this.origins) if (!gone.has(n)) for (const o of ns) alive.add(o);
+    for (const n of dropped) {
+      for (const o of this.originsOf(n)) if (!alive.has(o)) this.removed.set(o, { pass, reason });
+      this.origins.delete(n);
+    }
+  }
+
+  /** The originals of `from` are now stood for by `to` as well (a fusion keeps its inputs' meaning). */
+  mergeOrigins(to: Node, from: Node): void {
+    this.origins.set(to, [...(this.origins.get(to) ?? []), ...(this.origins.get(from) ?? [])]);
+  }
+
+  /**
+   * Gives `v` the name `name` when nothing else in its graph holds it any more (a fused node's
+   * output takes over the name of the output it replaces).
+   */
+  renameValue(v: Value, name: string): void {
+    const g = v.graph;
+    const holder = g.values.get(name);
+    if (holder && holder !== v && (holder.producer !== null || holder.uses.length > 0 || holder.isGraphOutput || holder.constant)) return;
+    g.values.delete(v.name);
+    v.name = name;
+    g.values.set(name, v);
+  }
+
+  /** Takes a node out of its graph without any checks: uses of its inputs go, its outputs lose their producer. */
+  private detach(n: Node): void {
+    n.inputs.forEach((v, i) => {
+      if (!v) return;
+      const at = v.uses.findIndex((u) => u.node === n && u.index === i);
+      if (at >= 0) v.uses.splice(at, 1);
+    });
+    const g = n.graph;
+    const at = g.nodes.indexOf(n);
+    if (at >= 0) g.nodes.splice(at, 1);
+    for (const o of n.outputs) if (o.producer === n) o.producer = null;
+  }
+}
+
+/** A constant standing for a value ONNX Runtime computed: real elements when known, else only dtype and shape. */
+export function constantTensor(type: ValueType | null, elements: readonly number[] | undefined, what: string): Tensor {
+  const dtype = type?.kind === 'tensor' ? type.dtype : 'unknown';
+  const shape = type?.kind === 'tensor' && isStatic(type.shape) ? type.shape : undefined;
+  const dims = shape ?? (elements ? [elements.length] : []);
+  if (elements && (shape === undefined || shape.reduce((a, b) => a * b, 1) === elements.length)) {
+    try {
+      return Tensor.fromBytes(dtype, dims, encode(dtype, elements));
+    } catch {
+      // a dtype encodeNumbers does not write: fall through to a shape-only constant
+    }
+  }
+  return new Tensor(dtype, dims, { kind: 'missing', reason: `${what}: computed by ONNX Runtime, not by graphlint` }, () => {
+    throw new Error(`invariant: the elements of a constant ${what} are not known to graphlint`);
+  });
+}
+
+/** encodeNumbers, with int64 values at or beyond ±2^63 (INT64_MAX read as a double) clamped instead of wrapped. */
+function encode(dtype: DType, values: readonly number[]): Uint8Array {
+  if (dtype !== 'int64') return encodeNumbers(dtype, values);
+  const out = new Uint8Array(values.length * 8);
+  const view = new DataView(out.buffer);
+  values.forEach((v, i) => {
+    const b = v >= 9223372036854775807 ? 9223372036854775807n : v <= -9223372036854775808 ? -9223372036854775808n : BigInt(Math.trunc(v));
+    view.setBigInt64(i * 8, b, true);
+  });
+  return out;
+}

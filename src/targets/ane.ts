@@ -1,0 +1,91 @@
+import type { Node, Value } from '../ir/graph.js';
+import { graphsWithin, type Model } from '../ir/model.js';
+import { isInteger } from '../ir/dtype.js';
+import { AneOpJudge } from '../analysis/unsupported-ops.js';
+import { optimizeForOrt } from '../analysis/ort-optimizations/index.js';
+import { fact } from './facts.js';
+import { decision, type Decision, type Judgement } from './types.js';
+
+/**
+ * What Core ML will place on the Neural Engine (target `ane`). Core ML models are judged op by
+ * op; ONNX models through the Core ML op each ONNX node becomes (its kind). Checks, in order,
+ * first match decides:
+ *  1. an op with no Neural Engine path (topk, gather_nd, scatter, non_zero, NMS, control flow,
+ *     LSTM/GRU/RNN, custom layers, ops outside the ONNX standard) or a condition that keeps it
+ *     off (dilated conv, large pooling windows, upsampling by more than 2, embedding gathers):
+ *     the table of src/analysis/unsupported-ops.ts, with its facts (A3, A4, A13, A16, S2, S3);
+ *  2. a tensor of rank above 5 (A7);
+ *  3. a convolution with a dimension above 16384 (A8);
+ *  4. a float32 op in an ML Program, casts aside (A14, a guess by its source);
+ *  5. integer-only work (shape arithmetic, index math): the Neural Engine computes in float16 (A1);
+ *  6. an input with a dynamic dimension (S3; A10 for Core ML range shapes);
+ *  7. otherwise the Neural Engine (A17; A6 says Core ML may still choose otherwise).
+ * Constants are not judged (Core ML `const`). An ONNX model is judged as its basic-optimized copy
+ * (src/analysis/ort-optimizations: constants folded, Identity/Dropout gone, Conv+BN fused — what a
+ * converter does too, E10); every judged node maps back to the user's nodes.
+ */
+export function judgeAne(source: Model): Judgement {
+  // ONNX: the graph after constant folding and the other basic rewrites a converter (and ONNX
+  // Runtime, E10) applies, so shape arithmetic on static shapes is gone and shapes are known.
+  const view = source.format === 'onnx' ? optimizeForOrt(source) : undefined;
+  const model = view?.model ?? source;
+  const judge = new AneOpJudge(model);
+  const mlProgram = model.info.get('modelType') === 'mlProgram' || model.format === 'mil';
+  const decisions = new Map<Node, Decision>();
+  const guesses = new Set<string>();
+  const models: Model[] = [model, ...model.submodels];
+  for (const m of models) {
+    for (const g of graphsWithin(m.graph)) {
+      for (const n of g.nodes) {
+        if (n.kind === 'const' || n.kind.startsWith('constexpr_')) continue;
+        const d = decide(judge, n, mlProgram, model.format === 'onnx');
+        if (d.guess) guesses.add(d.fact);
+        decisions.set(n, d);
+      }
+    }
+  }
+  const notes = [
+    'Judged for the Neural Engine with compute units all: each op by its Core ML kind against the known obstacles (A*, S* facts); Core ML switches Neural Engine ↔ CPU cheaply, so off-engine ops are placed on the CPU (A5).',
+  ];
+  if (view) {
+    let before = 0;
+    for (const g of graphsWithin(source.graph)) before += g.nodes.length;
+    notes.push(`ONNX: judged after constant folding and the basic rewrites a converter applies (E10): ${before} nodes in the file, ${decisions.size} judged.`);
+  }
+  if (guesses.size > 0) {
+    notes.push(`Some decisions rest on facts their sources call guesses (${[...guesses].sort().join(', ')}): lower confidence for those nodes.`);
+  }
+  const flexible = model.info.get('flexibleShapes');
+  if (flexible) notes.push(`Inputs with flexible shapes (${String(flexible)}): with a range, only the default shape runs on the Neural Engine (A10).`);
+  return { target: 'ane', judged: model, decisions, originsOf: (n) => (view ? view.originsOf(n) : [n]), notes, guesses: [...guesses].sort() };
+}
+
+function decide(judge: AneOpJudge, n: Node, mlProgram: boolean, onnx: boolean): Decision {
+  const v = judge.judge(n);
+  if (v && !('skip' in v)) {
+    const guess = v.facts.every((f) => fact(f).guess);
+    return decision('cpu', `${v.what}: ${v.why}`, v.facts[0]!, `unsupported:${v.variant}`, guess);
+  }
+  const tensors = [...n.inputs, ...n.outputs].filter((x): x is Value => !!x && x.type?.kind === 'tensor');
+  const big = tensors.find((x) => (x.type as { shape: readonly unknown[] | null }).shape !== null && (x.type as { shape: readonly unknown[] }).shape.length > 5);
+  if (big) return decision('cpu', `${big.name} has rank ${(big.type as { shape: readonly unknown[] }).shape.length}; the Neural Engine rejects rank 6`, 'A7', 'rank');
+  if (n.kind === 'conv' || n.kind === 'conv_transpose') {
+    const over = tensors.find((x) => ((x.type as { shape: readonly unknown[] | null }).shape ?? []).some((d) => typeof d === 'number' && d > 16384));
+    if (over) return decision('cpu', `${over.name} has a dimension above 16384`, 'A8', 'dimension-limit');
+  }
+  const outs = n.outputs.filter((o) => o.type?.kind === 'tensor');
+  // A cast is the precision boundary itself (the fp16 model's input and output casts), not fp32 work.
+  if (mlProgram && n.kind !== 'cast' && outs.some((o) => o.type?.kind === 'tensor' && o.type.dtype === 'float32')) {
+    return decision('gpu', 'a float32 op in an ML Program does not run on the Neural Engine, which computes in float16', 'A14', 'float32', true);
+  }
+  if (outs.length > 0 && outs.every((o) => o.type?.kind === 'tensor' && (isInteger(o.type.dtype) || o.type.dtype === 'bool'))) {
+    return decision('cpu', 'integer work (shape or index arithmetic); the Neural Engine computes in float16', 'A1', 'integer');
+  }
+  const dynamic = n.inputs.find((x) => x?.type?.kind === 'tensor' && x.type.shape !== null && x.type.shape.some((d) => typeof d !== 'number'));
+  if (dynamic) {
+    return onnx
+      ? decision('cpu', `input ${dynamic.name} has a dynamic dimension; dynamic shapes keep work off the Neural Engine (fix it with --input-shape)`, 'S3', 'dynamic-shape')
+      : decision('cpu', `input ${dynamic.name} has a flexible dimension; only the default shape of a range runs on the Neural Engine`, 'A10', 'dynamic-shape');
+  }
+  return decision('ane', `${n.kind === 'unknown' ? n.op : n.kind} has no known obstacle on the Neural Engine`, 'A17', 'ane');
+}

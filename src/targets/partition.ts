@@ -1,0 +1,229 @@
+import { Graph as GraphLib } from '@dagrejs/graphlib';
+import { byteSize } from '../ir/dtype.js';
+import type { Graph, Node, Value } from '../ir/graph.js';
+import { graphsWithin } from '../ir/model.js';
+import { elementCount } from '../ir/shape.js';
+import type { Decision, Device, Judgement } from './types.js';
+
+/**
+ * Partitioning: one algorithm for every target (fact E1).
+ *
+ * Each graph (the main graph and, separately, every nested graph the target judges) is walked
+ * the way ONNX Runtime's CreateSupportedPartitionNodeGroups walks it:
+ *  1. every node starts with an in-degree = the number of its inputs produced by other nodes
+ *     of the same graph (a node holding nested graphs also counts the outer values its bodies
+ *     read); nodes with in-degree 0 are queued in graph order;
+ *  2. a node taken from the queue that the target accelerates joins the current group, and
+ *     the nodes that read its outputs join the group's border;
+ *  3. a node the target does not accelerate that sits on the border is deferred to the next
+ *     group (so a group never depends on itself through the CPU); one that is not on the
+ *     border is simply passed;
+ *  4. either way the readers' in-degrees drop and readers that reach 0 are queued;
+ *  5. when the queue is empty the group closes, and the deferred nodes start the next one.
+ * There is no minimum group size (E1). The nodes the target does not accelerate are grouped
+ * by the same walk with the roles swapped, so every node belongs to exactly one partition.
+ *
+ * For `ane` the same walk applies: Core ML switches between the Neural Engine and the CPU
+ * cheaply and repeatedly (A5), so it has no reason to keep a group larger than ONNX Runtime
+ * would, and every switch is still a boundary with a copy (S1). Nodes that leave the Neural
+ * Engine are placed on the CPU, not the GPU: Core ML tends to move to the GPU only once (A5).
+ *
+ * Boundaries: every value produced in one partition and read in another (nested readers count
+ * for the partition of the node that reads it), once per (value, reading partition), with the
+ * bytes its inferred shape and type give, or null when the shape is not fully known. A value
+ * passed between two partitions of the same non-accelerated device (the CPU side of a graph and
+ * of a nested body) is not a switch and is not reported; between two accelerator partitions it
+ * is (it leaves one Core ML model and enters another).
+ */
+
+export interface Partition {
+  readonly index: number;
+  readonly device: Device;
+  readonly accelerated: boolean;
+  /** The judged nodes, in graph order. */
+  readonly nodes: readonly Node[];
+  /** The graph the partition lives in (nested graphs are partitioned on their own). */
+  readonly graph: Graph;
+}
+
+export interface Boundary {
+  readonly value: Value;
+  readonly from: number;
+  readonly to: number;
+  /** Bytes that cross: element count × element size; null when the shape is not fully known. */
+  readonly bytes: number | null;
+  readonly producer: Node;
+  /** The nodes of partition `to` that read the value. */
+  readonly readers: readonly Node[];
+}
+
+export interface PartitionPlan {
+  readonly judgement: Judgement;
+  /** All partitions in order of their first node; accelerated ones and the others. */
+  readonly partitions: readonly Partition[];
+  readonly boundaries: readonly Boundary[];
+  /** Judged node → its partition index. */
+  readonly partitionOf: ReadonlyMap<Node, number>;
+  /** Nodes judged, nodes accelerated, accelerated partitions. */
+  readonly nodes: number;
+  readonly supported: number;
+  readonly count: number;
+}
+
+export interface PartitionOptions {
+  /** Graphs to partition; default: every graph of the judged model that has decisions. */
+  readonly graphs?: readonly Graph[];
+}
+
+export function partition(judgement: Judgement, options: PartitionOptions = {}): PartitionPlan {
+  const decisions = judgement.decisions;
+  const graphs = options.graphs ?? [...graphsWithin(judgement.judged.graph)].filter((g) => g.nodes.some((n) => decisions.has(n)));
+  const order = new Map<Node, number>();
+  for (const g of graphsWithin(judgement.judged.graph)) for (const n of g.nodes) order.set(n, order.size);
+
+  const groups: Array<{ nodes: Node[]; accelerated: boolean; device: Device; graph: Graph }> = [];
+  for (const g of graphs) {
+    const judged = g.nodes.filter((n) => decisions.has(n));
+    const accelerated = (n: Node): boolean => decisions.get(n)!.accelerated;
+    for (const nodes of walk(g, judged, accelerated)) groups.push({ nodes, accelerated: true, device: deviceOf(nodes, decisions), graph: g });
+    for (const nodes of walk(g, judged, (n) => !accelerated(n))) groups.push({ nodes, accelerated: false, device: deviceOf(nodes, decisions), graph: g });
+  }
+  groups.sort((a, b) => order.get(a.nodes[0]!)! - order.get(b.nodes[0]!)!);
+  const partitions: Partition[] = groups.map((p, index) => ({ index, ...p }));
+  const partitionOf = new Map<Node, number>();
+  for (const p of partitions) for (const n of p.nodes) partitionOf.set(n, p.index);
+
+  const boundaries = findBoundaries(partitions, partitionOf);
+  let supported = 0;
+  for (const d of decisions.values()) if (d.accelerated) supported++;
+  return {
+    judgement, partitions, boundaries, partitionOf,
+    nodes: decisions.size, supported, count: partitions.filter((p) => p.accelerated).length,
+  };
+}
+
+function deviceOf(nodes: readonly Node[], decisions: ReadonlyMap<Node, Decision>): Device {
+  const count = new Map<Device, number>();
+  for (const n of nodes) {
+    const d = decisions.get(n)!.device;
+    count.set(d, (count.get(d) ?? 0) + 1);
+  }
+  return [...count].sort((a, b) => b[1] - a[1])[0]![0];
+}
+
+/** The node of `graph` that holds `n` (n itself, or the control-flow node whose body contains it). */
+function holderIn(graph: Graph, n: Node): Node | undefined {
+  let cur: Node | null = n;
+  while (cur && cur.graph !== graph) cur = cur.graph.parentNode;
+  return cur ?? undefined;
+}
+
+/**
+ * CreateSupportedPartitionNodeGroups over the nodes of one graph, as a graphlib digraph of
+ * producer → reader edges (readers inside nested graphs count as their holder).
+ */
+export function walk(graph: Graph, nodes: readonly Node[], inGroup: (n: Node) => boolean): Node[][] {
+  const dag = new GraphLib({ directed: true, multigraph: true });
+  const ids = new Map<Node, string>();
+  nodes.forEach((n, i) => {
+    ids.set(n, String(i));
+    dag.setNode(String(i), n);
+  });
+  let edge = 0;
+  for (const n of nodes) {
+    for (const o of n.outputs) {
+      for (const u of o.uses) {
+        const reader = holderIn(graph, u.node);
+        if (!reader || reader === n || !ids.has(reader)) continue;
+        dag.setEdge(ids.get(n)!, ids.get(reader)!, undefined, String(edge++));
+      }
+    }
+  }
+  const inDegree = new Map<string, number>();
+  let queue: string[] = [];
+  for (const n of nodes) {
+    const id = ids.get(n)!;
+    const d = dag.inEdges(id)?.length ?? 0;
+    inDegree.set(id, d);
+    if (d === 0) queue.push(id);
+  }
+  let deferred: string[] = [];
+  const groups: Node[][] = [];
+  let group: Node[] = [];
+  let border = new Set<string>();
+  const close = (): void => {
+    if (group.length > 0) groups.push(group);
+    group = [];
+    border = new Set();
+  };
+  while (queue.length > 0 || deferred.length > 0) {
+    if (queue.length === 0) {
+      close();
+      queue = deferred;
+      deferred = [];
+      continue;
+    }
+    const id = queue.shift()!;
+    const node = dag.node(id) as Node;
+    const member = inGroup(node);
+    if (!member && border.has(id)) {
+      deferred.push(id);
+      continue;
+    }
+    if (member) {
+      group.push(node);
+      border.delete(id);
+    }
+    for (const e of dag.outEdges(id) ?? []) {
+      if (member) border.add(e.w);
+      const d = inDegree.get(e.w)! - 1;
+      inDegree.set(e.w, d);
+      if (d === 0) queue.push(e.w);
+    }
+  }
+  close();
+  return groups;
+}
+
+function findBoundaries(partitions: readonly Partition[], partitionOf: ReadonlyMap<Node, number>): Boundary[] {
+  const out: Boundary[] = [];
+  for (const p of partitions) {
+    for (const n of p.nodes) {
+      for (const v of n.outputs) {
+        const readersByPartition = new Map<number, Node[]>();
+        for (const u of v.uses) {
+          const to = readerPartition(u.node, partitionOf);
+          if (to === undefined || to === p.index) continue;
+          const q = partitions[to]!;
+          if (!p.accelerated && !q.accelerated && p.device === q.device) continue;
+          const list = readersByPartition.get(to) ?? [];
+          list.push(u.node);
+          readersByPartition.set(to, list);
+        }
+        for (const [to, readers] of readersByPartition) {
+          out.push({ value: v, from: p.index, to, bytes: valueBytes(v), producer: n, readers });
+        }
+      }
+    }
+  }
+  out.sort((a, b) => a.from - b.from || a.to - b.to);
+  return out;
+}
+
+/** The partition of the node that reads a value: the node's own, or that of the nearest enclosing judged node. */
+function readerPartition(n: Node, partitionOf: ReadonlyMap<Node, number>): number | undefined {
+  for (let cur: Node | null = n; cur; cur = cur.graph.parentNode) {
+    const p = partitionOf.get(cur);
+    if (p !== undefined) return p;
+  }
+  return undefined;
+}
+
+/** Bytes of a value from its inferred type, or null when the shape or element size is unknown. */
+export function valueBytes(v: Value): number | null {
+  const t = v.type;
+  if (!t || t.kind !== 'tensor') return null;
+  const count = elementCount(t.shape);
+  if (count === undefined) return null;
+  return byteSize(t.dtype, count) ?? null;
+}

@@ -1,0 +1,104 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { optimizeForOrt } from '../../src/analysis/ort-optimizations/index.js';
+import { inferShapes } from '../../src/analysis/shapes/index.js';
+import { readModel } from '../../src/formats/index.js';
+import { float, ModelBuilder } from '../../src/ir/build.js';
+import { graphsWithin, type Model } from '../../src/ir/model.js';
+import { CORPUS, onnxCorpus } from '../helpers/corpus.js';
+import { checkerRuns, FIGURES_FILE } from './checker-runs.js';
+
+const count = (m: Model): number => [...graphsWithin(m.graph)].reduce((k, g) => k + g.nodes.length, 0);
+const ops = (m: Model): string[] => [...graphsWithin(m.graph)].flatMap((g) => g.nodes.map((n) => n.op));
+
+describe('ONNX Runtime basic optimizations on the corpus', () => {
+  const figures = JSON.parse(readFileSync(FIGURES_FILE, 'utf8')).models as Record<string, {
+    graph: { basic_incl_subgraphs?: number };
+    fixed_shapes: { graph?: { basic_incl_subgraphs?: number } };
+  }>;
+  const cases = onnxCorpus().length === 0 ? [] : checkerRuns().filter((r) => r.mode === 'mlprogram');
+  it.each(cases.map((r) => [`${r.model} ${r.run}`, r] as const))('%s: as many nodes as ONNX Runtime 1.30 leaves', (_, run) => {
+    const entry = figures[run.model]!;
+    const expected = run.run === 'as_is' ? entry.graph.basic_incl_subgraphs : (entry.fixed_shapes.graph ?? entry.graph).basic_incl_subgraphs;
+    if (expected === undefined) return; // ONNX Runtime itself failed (silero_vad_v5 with fixed shapes)
+    const model = readModel(join(CORPUS, 'onnx', run.model));
+    inferShapes(model, run.inputShapes ? { inputShapes: run.inputShapes } : {});
+    const before = count(model);
+    const view = optimizeForOrt(model);
+    expect(count(view.model)).toBe(expected);
+    expect(count(model)).toBe(before); // the user's model is not edited
+    for (const [original] of view.removed) expect(original.graph.nodes).toContain(original);
+  });
+});
+
+describe('ONNX Runtime basic optimizations, pass by pass', () => {
+  it('drops Identity and Dropout, folds constants and Shape of a static value', () => {
+    const b = new ModelBuilder({ opset: 17 });
+    const x = b.input('x', 'float32', [1, 4]);
+    const shape = b.op('Shape', [x]);
+    const k = b.constant('k', 'int64', [2], [4, 1]);
+    const target = b.op('Mul', [shape, b.constant('one', 'int64', [], [1])]);
+    const r = b.op('Reshape', [b.op('Dropout', [b.op('Identity', [x])]), target]);
+    b.output(b.op('Add', [r, b.op('Reshape', [b.constant('c', 'float32', [4], [1, 2, 3, 4]), k])]));
+    inferShapes(b.model);
+    const view = optimizeForOrt(b.model);
+    expect(ops(view.model)).toEqual(['Reshape', 'Add']);
+    const reshape = view.model.graph.nodes[0]!;
+    expect(view.numbers(reshape.inputs[1])).toEqual([1, 4]);
+    expect(ops(b.model)).toEqual(['Shape', 'Mul', 'Identity', 'Dropout', 'Reshape', 'Reshape', 'Add']);
+  });
+
+  it('fuses MatMul+Add into Gemm, wrapped in Reshapes for a 3-D input, keeping the output name', () => {
+    const b = new ModelBuilder({ opset: 13 });
+    const x = b.input('x', 'float32', [1, 5, 8]);
+    const mm = b.op('MatMul', [x, b.constant('w', 'float32', [8, 3], new Array(24).fill(0.5))]);
+    b.output(b.op('Add', [mm, b.constant('bias', 'float32', [3], [1, 2, 3])], {}, { output: 'y' }));
+    inferShapes(b.model);
+    const view = optimizeForOrt(b.model);
+    expect(ops(view.model)).toEqual(['Reshape', 'Gemm', 'Reshape']);
+    expect(view.model.graph.outputs[0]!.name).toBe('y');
+    const gemm = view.model.graph.nodes[1]!;
+    expect(view.originsOf(gemm).map((n) => n.op).sort()).toEqual(['Add', 'MatMul']);
+  });
+
+  it('folds BatchNormalization into the Conv before it, and a zero Pad into its pads', () => {
+    const b = new ModelBuilder({ opset: 13 });
+    const x = b.input('x', 'float32', [1, 2, 8, 8]);
+    const padded = b.op('Pad', [x, b.constant('pads', 'int64', [8], [0, 0, 1, 1, 0, 0, 1, 1])]);
+    const conv = b.op('Conv', [padded, b.constant('w', 'float32', [4, 2, 3, 3], new Array(72).fill(0.1))], { kernel_shape: [3, 3] });
+    const c = (name: string, v: number) => b.constant(name, 'float32', [4], [v, v, v, v]);
+    b.output(b.op('BatchNormalization', [conv, c('s', 1), c('bb', 0), c('m', 0), c('v', 1)], { epsilon: float(1e-5) }));
+    inferShapes(b.model);
+    expect(ops(optimizeForOrt(b.model).model)).toEqual(['Conv']);
+  });
+
+  it('merges common subexpressions, inlines HardSwish, inlines an If with a constant condition', () => {
+    const b = new ModelBuilder({ opset: 17 });
+    const x = b.input('x', 'float32', [1, 4]);
+    const a1 = b.op('Relu', [x]);
+    const a2 = b.op('Relu', [x]);
+    const hs = b.op('HardSwish', [b.op('Add', [a1, a2])]);
+    const then = b.subgraph('then_branch');
+    const t = b.op('Neg', [hs], {}, { graph: then });
+    b.output(t, 'float32', [1, 4], then);
+    const other = b.subgraph('else_branch');
+    b.output(b.op('Abs', [hs], {}, { graph: other }), 'float32', [1, 4], other);
+    const cond = b.op('Equal', [b.constant('a', 'int64', [], [2]), b.constant('b', 'int64', [], [2])]);
+    b.output(b.op('If', [cond], { then_branch: then, else_branch: other }), 'float32', [1, 4]);
+    inferShapes(b.model);
+    const view = optimizeForOrt(b.model);
+    expect(ops(view.model)).toEqual(['Relu', 'Add', 'HardSigmoid', 'Mul', 'Neg']);
+    expect([...view.removed.values()].map((r) => r.pass)).toContain('common-subexpression-elimination');
+  });
+
+  it('cancels a Transpose pair pushed through an element-wise op', () => {
+    const b = new ModelBuilder({ opset: 17 });
+    const x = b.input('x', 'float32', [1, 8, 4, 4]);
+    const t1 = b.op('Transpose', [x], { perm: [0, 2, 3, 1] });
+    const r = b.op('Relu', [t1]);
+    b.output(b.op('Transpose', [r], { perm: [0, 3, 1, 2] }), 'float32', [1, 8, 4, 4]);
+    inferShapes(b.model);
+    expect(ops(optimizeForOrt(b.model).model)).toEqual(['Relu']);
+  });
+});
