@@ -1,13 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import rule from '../../rules/partition-boundary.js';
-import type { DebugLine } from '../../src/engine/context.js';
-import { runRules } from '../../src/engine/run-rules.js';
-import type { Rule } from '../../src/engine/rule.js';
+import { inferShapes } from '../../src/analysis/shapes/index.js';
 import { ModelBuilder } from '../../src/ir/build.js';
 import { hasFact } from '../../src/targets/facts.js';
 import { checkRule } from '../helpers/rule-tester.js';
 
-/** Conv → TopK → Gather → Conv: two switches between the Neural Engine and the CPU once partitions exist. */
+/** Conv → TopK → Conv: two switches between the Neural Engine and the CPU. */
 function switching() {
   const b = new ModelBuilder({ opset: 17 });
   const x = b.input('x', 'float32', [1, 8, 16, 16]);
@@ -26,17 +24,23 @@ describe('partition-boundary', () => {
     for (const id of rule.meta.facts) expect(hasFact(id)).toBe(true);
   });
 
-  // Emitted by the partition engine (issue 5): until RuleContext carries partitions, the rule
-  // reports nothing, even on a model with obvious boundaries. Replace these expectations when
-  // the partition engine lands.
-  it('reports nothing until the partition engine provides boundaries (issue 5)', () => {
-    expect(checkRule(rule, switching())).toHaveLength(0);
-    expect(checkRule(rule, switching(), { target: 'coreml-ep' })).toHaveLength(0);
+  it('reports one finding per boundary of the plan: into the CPU for TopK and back, with the bytes', () => {
+    const model = switching();
+    inferShapes(model);
+    const found = checkRule(rule, model);
+    expect(found.map((d) => d.nodes)).toEqual([
+      ['main/Conv_0', 'main/TopK_1'],
+      ['main/TopK_1', 'main/Conv_2'],
+    ]);
+    // Conv_0's output is float32 [1,8,16,16] = 8192 bytes.
+    expect(found[0]!.message).toContain('8192 bytes');
+    expect(found[0]!.severity).toBe('warning');
   });
 
-  it('says why under --debug', () => {
-    const debug: DebugLine[] = [];
-    runRules(switching(), [rule as Rule<unknown>], { target: 'ane', debug });
-    expect(debug).toEqual([{ ruleId: 'partition-boundary', reason: expect.stringMatching(/partition engine \(issue 5\)/) }]);
+  it('reports nothing on a model that stays on the accelerator', () => {
+    const b = new ModelBuilder({ opset: 17 });
+    const x = b.input('x', 'float32', [1, 8, 16, 16]);
+    b.output(b.op('Relu', [b.op('Relu', [x])]), 'float32', [1, 8, 16, 16]);
+    expect(checkRule(rule, b.model)).toHaveLength(0);
   });
 });
