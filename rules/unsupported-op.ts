@@ -1,4 +1,4 @@
-import { ortRemovedNodes } from '../src/analysis/ort-basic-optimizations.js';
+import { optimizeForOrt } from '../src/analysis/ort-optimizations/index.js';
 import { AneOpJudge } from '../src/analysis/unsupported-ops.js';
 import { defineRule, type Finding, type RuleContext } from '../src/engine/rule.js';
 import type { Node } from '../src/ir/graph.js';
@@ -74,7 +74,10 @@ function checkCoremlEp(ctx: RuleContext<Options>): Finding[] {
   const format: CoremlFormat = ctx.options?.format ?? DEFAULTS.format;
   const other: CoremlFormat = format === 'mlprogram' ? 'neuralnetwork' : 'mlprogram';
   const localFunctions = new Set(ctx.model.functions.map((g) => g.path));
-  const removed = ortRemovedNodes(ctx.nodes(), ctx.model.opsets.get('') ?? ctx.model.opsets.get('ai.onnx') ?? 1);
+  // What ONNX Runtime's basic optimizations remove (folded, eliminated, padding fused away) is
+  // never shown to the provider (E10). Nodes fused into another op are still judged as themselves.
+  const removed = new Map<Node, string>();
+  for (const [n, r] of optimizeForOrt(ctx.model).removed) if (r.into === undefined) removed.set(n, `${r.pass}: ${r.reason}`);
   const findings: Finding[] = [];
   for (const n of ctx.nodes()) {
     const gone = removed.get(n);
