@@ -1,6 +1,6 @@
 import { constantNumbers, constantScalar, constantTensor } from '../src/analysis/constants.js';
 import { dataInput, isDataInput } from '../src/analysis/slice-params.js';
-import { defineRule, type Finding, type TargetId } from '../src/engine/rule.js';
+import { defineRule, type CoremlFormat, type Finding, type TargetId } from '../src/engine/rule.js';
 import { attrFloat, attrInt, attrInts, attrString } from '../src/ir/attribute.js';
 import type { Node, Value } from '../src/ir/graph.js';
 import { fixExplicitPad } from '../src/rewrite/fixes/explicit-pad.js';
@@ -60,7 +60,7 @@ export default defineRule({
         ctx.debug(`${pad.op}: parameters not readable (kept as bytes)`, pad);
         continue;
       }
-      const f = judge(pad, spec, ctx.target, (reason) => ctx.debug(reason, pad));
+      const f = judge(pad, spec, ctx.target, ctx.coremlFormat, (reason) => ctx.debug(reason, pad));
       if (f) findings.push(f);
     }
     return findings;
@@ -69,7 +69,7 @@ export default defineRule({
   fix: (finding, builder) => fixExplicitPad(finding, builder),
 });
 
-function judge(pad: Node, spec: PadSpec, target: TargetId, debug: (reason: string) => void): Finding | undefined {
+function judge(pad: Node, spec: PadSpec, target: TargetId, coremlFormat: CoremlFormat, debug: (reason: string) => void): Finding | undefined {
   const rank = rankOf(dataInput(pad));
   const pads = spec.pairs && spec.axes
     ? spec.pairs.map(([begin, end], i) => ({ axis: norm(spec.axes![i]!, rank), begin, end }))
@@ -94,13 +94,22 @@ function judge(pad: Node, spec: PadSpec, target: TargetId, debug: (reason: strin
   }
 
   if (REPLACING_MODES.has(spec.mode)) {
-    const fixable = pads !== null && !negative && !blocked;
+    // Slice+Concat pays off where the provider claims it and not the pad: ONNX Runtime's ML
+    // Program builders (E8; measured 4 → 1 partitions on four reflect pads). A NeuralNetwork
+    // concat must be on the channel axis (E5), and the Neural Engine takes the pad as it is,
+    // so there the rewrite only adds ops.
+    const helps = target === 'coreml-ep' && coremlFormat === 'mlprogram';
+    const fixable = helps && pads !== null && !negative && !blocked;
     const why = target === 'coreml-ep'
       ? spec.mode === 'reflect'
-        ? `ONNX Runtime's Core ML provider takes reflect pads only when it builds an ML Program (E5); otherwise each one splits the graph: one model had 14 partitions from 14 reflect pads and 1 after rewriting them as Slice+Concat (E8).`
+        ? `ONNX Runtime's Core ML provider does not claim reflect pads: its NeuralNetwork builder takes constant pads only (E5) and its ML Program builders have no Pad (E7), so each one splits the graph: one model had 14 partitions from 14 reflect pads and 1 after rewriting them as Slice+Concat (E8).`
         : `ONNX Runtime's Core ML provider takes constant pads, and reflect ones only in an ML Program (E5); ${spec.mode} is not among them, so each one splits the graph (E8).`
       : `Explicit padding ops are listed among Neural-Engine-hostile patterns (S2), and ${spec.mode} padding has no convolution attribute to fold into.`;
-    const todo = fixable
+    const todo = !helps
+      ? target === 'coreml-ep'
+        ? `Rewriting it as Slice+Concat does not help a NeuralNetwork, whose concat must be on the channel axis (E5); build an ML Program instead (--coreml-format mlprogram), where graphlint --fix can.`
+        : `Where the graph also runs through ONNX Runtime's Core ML provider, lint with --target coreml-ep: graphlint --fix rewrites it there as Slice+Concat (E8).`
+      : fixable
       ? `graphlint --fix rewrites it as Slice+Concat of the border rows (E8).`
       : blocked && pads !== null && !negative
         ? `Rewrite it as Slice+Concat of the border rows (E8)${byHand}.`

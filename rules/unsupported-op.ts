@@ -5,12 +5,7 @@ import type { Node } from '../src/ir/graph.js';
 import { fact } from '../src/targets/facts.js';
 import { COREML_EP_SOURCE_COMMIT, coremlEpOpSupport, type CoremlFormat } from '../src/targets/coreml-ep-ops.js';
 
-export interface Options {
-  /** Which model the Core ML execution provider builds (only read for --target coreml-ep). */
-  readonly format: CoremlFormat;
-}
-
-const DEFAULTS: Options = { format: 'mlprogram' };
+export type Options = Record<string, never>;
 
 const FORMAT_NAME: Readonly<Record<CoremlFormat, string>> = { mlprogram: 'ML Program', neuralnetwork: 'NeuralNetwork' };
 
@@ -21,18 +16,7 @@ export default defineRule<Options>({
     targets: ['ane', 'coreml-ep'],
     severity: 'error',
     facts: ['S1', 'S2', 'S3', 'A3', 'A4', 'A13', 'A16', 'E1', 'E7', 'E10'],
-    schema: {
-      type: 'object',
-      properties: {
-        format: {
-          enum: ['mlprogram', 'neuralnetwork'],
-          default: 'mlprogram',
-          description: "For --target coreml-ep: the model format ONNX Runtime's Core ML provider builds (its ModelFormat option); decides which builders exist.",
-        },
-      },
-      additionalProperties: false,
-    },
-    defaultOptions: DEFAULTS,
+    defaultOptions: {},
   },
   check(ctx) {
     return ctx.target === 'coreml-ep' ? checkCoremlEp(ctx) : checkAne(ctx);
@@ -71,7 +55,7 @@ function checkCoremlEp(ctx: RuleContext<Options>): Finding[] {
     ctx.debug(`--target coreml-ep judges ONNX models; this is a ${ctx.model.format} model`);
     return [];
   }
-  const format: CoremlFormat = ctx.options?.format ?? DEFAULTS.format;
+  const format: CoremlFormat = ctx.coremlFormat;
   const other: CoremlFormat = format === 'mlprogram' ? 'neuralnetwork' : 'mlprogram';
   const localFunctions = new Set(ctx.model.functions.map((g) => g.path));
   // What ONNX Runtime's basic optimizations remove (folded, eliminated, padding fused away) is

@@ -146,9 +146,12 @@ async function fixOne(path: string, o: FixOneOptions, io: CliIo): Promise<{ resu
     return { result: fatalResult(path, e), verifyFailed: false };
   }
   const shapes = o.inputShapes.size > 0 ? o.inputShapes : undefined;
-  if (model.format === 'onnx') inferShapes(model, shapes ? { inputShapes: shapes } : {});
+  // Partitions before, on a copy of its own: analyses remember their results per model, and this one is about to change.
   const before = partitionCount(model, o, io);
-  const outcome = fixModel(model, { rules: RULES, target: o.target, settings: o.settings, unsafe: o.unsafe, ...(shapes ? { inputShapes: shapes } : {}) });
+  const outcome = fixModel(model, {
+    rules: RULES, target: o.target, settings: o.settings, unsafe: o.unsafe,
+    ...(shapes ? { inputShapes: shapes } : {}), ...(o.coremlEp?.format ? { coremlFormat: o.coremlEp.format } : {}),
+  });
   const result = lintModel(model, path, {
     rules: RULES, target: o.target, settings: o.settings, partitions: true,
     ...(shapes ? { inputShapes: shapes } : {}), ...(o.coremlEp ? { coremlEp: o.coremlEp } : {}),
@@ -208,6 +211,7 @@ async function fixOne(path: string, o: FixOneOptions, io: CliIo): Promise<{ resu
 /** Counts from the partition plan (src/targets/plan.ts), or null when it cannot be made. */
 function partitionCount(model: Model, o: FixOneOptions, io: CliIo): PartitionCount | null {
   try {
+    if (model.format === 'onnx') inferShapes(model, o.inputShapes.size > 0 ? { inputShapes: o.inputShapes } : {});
     const p = planPartitions(model, o.target, o.coremlEp ? { coremlEp: o.coremlEp } : {});
     return { nodes: p.nodes, supported: p.supported, count: p.count };
   } catch (e) {

@@ -99,15 +99,6 @@ export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, fil
       const rule = RULES.find((r) => r.meta.id === id)!;
       settings.set(id, { severity, options: settings.get(id)?.options ?? rule.meta.defaultOptions });
     }
-    if (args.coremlFormat) {
-      // --coreml-format also sets unsupported-op's provider format, so findings and partitions agree.
-      const rule = RULES.find((r) => r.meta.id === 'unsupported-op');
-      const current = settings.get('unsupported-op');
-      if (rule) {
-        const options = { ...(current?.options ?? rule.meta.defaultOptions) as object, format: args.coremlFormat };
-        settings.set('unsupported-op', { severity: current?.severity ?? rule.meta.severity, options });
-      }
-    }
     // Partitions are computed when the report shows them or the partition-boundary rule needs them.
     const boundaryRule = settings.get('partition-boundary')?.severity ?? 'warning';
     const partitions = args.format === 'json' || args.format === 'html' || boundaryRule !== 'off';

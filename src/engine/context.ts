@@ -1,6 +1,6 @@
 import type { Node } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
-import type { RuleContext, TargetId } from './rule.js';
+import type { CoremlFormat, RuleContext, TargetId } from './rule.js';
 
 /** Per-model indexes shared by all rules: built once, so dispatch by kind is O(matches). */
 export class ModelIndex {
@@ -84,11 +84,13 @@ export function makeContext<Options>(
   options: Options,
   target: TargetId,
   debugLines: DebugLine[] | undefined,
+  coremlFormat: CoremlFormat = 'mlprogram',
 ): RuleContext<Options> {
   return {
     model: index.model,
     options,
     target,
+    coremlFormat,
     nodes: () => index.all,
     nodesOfKind: (kind) => index.ofKind(kind),
     nodesOfOp: (op) => index.ofOp(op),

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { inferShapes } from '../analysis/shapes/index.js';
+import { forgetPlans } from '../targets/plan.js';
+import { ModelError } from '../errors.js';
 import { ShapeEngine } from '../analysis/shapes/engine.js';
 import { emptyReport, type ShapeReport } from '../analysis/shapes/report.js';
 import type { Node, Value } from '../ir/graph.js';
@@ -15,7 +17,7 @@ import { foldPatches, ShapeArithmetic } from '../rewrite/fold.js';
 import { disjoint, FixDeclined, type Patch } from '../rewrite/patch.js';
 import { captureInterface, checkInterface, checkStructure, checkTypes, compatible, type GraphInterface } from '../rewrite/verify-graph.js';
 import { makeContext, ModelIndex } from './context.js';
-import type { Finding, Rule, TargetId } from './rule.js';
+import type { CoremlFormat, Finding, Rule, TargetId } from './rule.js';
 import type { RuleSettings } from './run-rules.js';
 
 export interface FixOptions {
@@ -28,6 +30,8 @@ export interface FixOptions {
   readonly inputShapes?: ReadonlyMap<string, readonly Dim[]>;
   /** Default 10. */
   readonly maxPasses?: number;
+  /** --coreml-format, for rules judging ONNX Runtime's Core ML provider. */
+  readonly coremlFormat?: CoremlFormat;
   /** Test hook: one more check after each patch; a message rolls the patch back. */
   readonly extraCheck?: (tx: Transaction) => string | undefined;
 }
@@ -102,6 +106,8 @@ export function fixModel(model: Model, options: FixOptions): FixOutcome {
   for (let pass = 1; pass <= maxPasses; pass++) {
     passes = pass;
     declined = [];
+    // Rules (partition-boundary) read the partition plan: the previous pass's edits made it stale.
+    forgetPlans(model);
     const engine = onnx ? infer(model).engine : undefined;
     const arithmetic = new ShapeArithmetic();
     const elements = engine
@@ -119,9 +125,10 @@ export function fixModel(model: Model, options: FixOptions): FixOutcome {
         const summary = rule.fix!(f, b, ctx);
         return b.patch(rule.meta.id, f.nodes, summary || `${rule.meta.id} fix`);
       } catch (e) {
-        const internal = !(e instanceof FixDeclined);
+        // A model problem (weights that are not there, say) declines the fix like the fix itself would.
+        const internal = !(e instanceof FixDeclined || e instanceof ModelError);
         if (internal) tried.add(key);
-        const reason = internal ? `internal error in the fix (please report): ${(e as Error).message}` : e.message;
+        const reason = internal ? `internal error in the fix (please report): ${(e as Error).message}` : (e as Error).message;
         (internal ? failed : declined).push({ ruleId: rule.meta.id, nodes: paths, stage: 'declined', reason });
         return undefined;
       }
@@ -238,7 +245,7 @@ function collect(
     if (meta.fixable === 'unsafe' && !options.unsafe) continue;
     const setting = options.settings?.get(meta.id);
     if ((setting?.severity ?? meta.severity) === 'off') continue;
-    const ctx = makeContext(index, meta.id, setting?.options ?? meta.defaultOptions, options.target, undefined);
+    const ctx = makeContext(index, meta.id, setting?.options ?? meta.defaultOptions, options.target, undefined, options.coremlFormat);
     for (const f of rule.check(ctx)) {
       found++;
       if (f.fixable === false || f.nodes.length === 0) continue;

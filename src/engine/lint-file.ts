@@ -64,6 +64,7 @@ export function lintModel(model: Model, path: string, options: LintOptions): Fil
     }
   }
   const diagnostics = runRules(model, options.rules, {
+    ...(options.coremlEp?.format ? { coremlFormat: options.coremlEp.format } : {}),
     target: options.target,
     ...(options.settings ? { settings: options.settings } : {}),
     ...(options.debug ? { debug: options.debug } : {}),

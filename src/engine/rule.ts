@@ -4,6 +4,8 @@ import type { Severity } from '../report/result.js';
 import type { PatchBuilder } from '../rewrite/builder.js';
 
 export type TargetId = 'ane' | 'coreml-ep';
+/** The model ONNX Runtime's Core ML provider builds: an ML Program (its default) or a NeuralNetwork. */
+export type CoremlFormat = 'mlprogram' | 'neuralnetwork';
 export const TARGET_IDS: readonly TargetId[] = ['ane', 'coreml-ep'];
 
 /** A JSON Schema (draft 2020-12 subset as ajv accepts it) for a rule's options. */
@@ -43,6 +45,8 @@ export interface RuleContext<Options> {
   readonly model: Model;
   readonly options: Options;
   readonly target: TargetId;
+  /** For --target coreml-ep: the model format ONNX Runtime's Core ML provider builds (--coreml-format). */
+  readonly coremlFormat: CoremlFormat;
   /** Every node of every graph (nested ones and functions included), in graph order. */
   nodes(): readonly Node[];
   /** The nodes of one canonical kind (`conv`, `reduce_mean`, ...), in graph order. */

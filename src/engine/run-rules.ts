@@ -2,7 +2,7 @@ import type { Model } from '../ir/model.js';
 import { beginTask, type ProgressTask } from '../ir/progress.js';
 import type { Diagnostic, Severity } from '../report/result.js';
 import { makeContext, ModelIndex, type DebugLine } from './context.js';
-import type { Rule, TargetId } from './rule.js';
+import type { CoremlFormat, Rule, TargetId } from './rule.js';
 
 export type SeveritySetting = Severity | 'off';
 
@@ -17,6 +17,8 @@ export interface RunRulesOptions {
   readonly settings?: ReadonlyMap<string, RuleSettings>;
   /** Collects "why not matched" lines for --debug. */
   readonly debug?: DebugLine[];
+  /** --coreml-format, for rules judging ONNX Runtime's Core ML provider (default mlprogram). */
+  readonly coremlFormat?: CoremlFormat;
 }
 
 /** A diagnostic before paths are taken, for sorting by node order. */
@@ -51,7 +53,7 @@ function runEach(rules: readonly Rule<unknown>[], options: RunRulesOptions, inde
     const severity = setting?.severity ?? meta.severity;
     if (severity === 'off') continue;
     const ruleOptions = setting?.options ?? meta.defaultOptions;
-    const ctx = makeContext(index, meta.id, ruleOptions, options.target, options.debug);
+    const ctx = makeContext(index, meta.id, ruleOptions, options.target, options.debug, options.coremlFormat);
     for (const f of rule.check(ctx)) {
       if (f.nodes.length === 0) throw new Error(`invariant: rule ${meta.id} reported a finding with no nodes`);
       // A loop, not Math.min(...): a finding may name more nodes than a call takes arguments.

@@ -125,11 +125,14 @@ export class Transaction {
     const order = topologicalOrder(g);
     if (!order) return false;
     const before = [...g.nodes];
-    g.nodes.splice(0, g.nodes.length);
-    for (const n of order) g.nodes.push(n);
+    setOrder(g, order);
     this.undo.push(() => {
-      g.nodes.splice(0, g.nodes.length);
-      for (const n of before) g.nodes.push(n);
+      // The order before, unless a later patch (applied since, not rolled back) added nodes of its own.
+      const known = new Set(before);
+      if (g.nodes.every((n) => known.has(n))) {
+        const present = new Set(g.nodes);
+        setOrder(g, before.filter((n) => present.has(n)));
+      }
     });
     return true;
   }
@@ -138,6 +141,12 @@ export class Transaction {
   rollback(): void {
     for (let i = this.undo.length - 1; i >= 0; i--) this.undo[i]!();
     this.undo.length = 0;
+    // Rolled back out of order (after a later patch), the order may need repair.
+    const g = this.patch.graph;
+    if (!isTopologicallyOrdered(g)) {
+      const order = topologicalOrder(g);
+      if (order) setOrder(g, order);
+    }
     for (const [x, changed] of this.flags) x.changed = changed;
   }
 
@@ -188,6 +197,11 @@ export class Transaction {
       for (const i of at) g.outputs[i] = from;
     });
   }
+}
+
+function setOrder(g: Graph, order: readonly Node[]): void {
+  g.nodes.splice(0, g.nodes.length);
+  for (const n of order) g.nodes.push(n);
 }
 
 function rename(v: Value, name: string): void {

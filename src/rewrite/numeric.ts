@@ -67,10 +67,13 @@ interface Ort {
 
 let loaded: Ort | undefined;
 
+/** Test hook: the package name loaded (tests point it at a missing one). */
+export const ortModule = { id: 'onnxruntime-node' };
+
 /** onnxruntime-node, loaded on first use; VerifyUnavailable (with how to install it) when it is missing. */
 export async function loadOrt(): Promise<Ort> {
-  if (loaded) return loaded;
-  const id = 'onnxruntime-node';
+  if (loaded && ortModule.id === 'onnxruntime-node') return loaded;
+  const id = ortModule.id;
   try {
     const m = (await import(id)) as Ort & { default?: Ort };
     loaded = m.InferenceSession ? m : m.default!;

@@ -18,7 +18,8 @@
  * builder in either format.
  */
 
-export type CoremlFormat = 'mlprogram' | 'neuralnetwork';
+import type { CoremlFormat } from '../engine/rule.js';
+export type { CoremlFormat };
 export const COREML_FORMATS: readonly CoremlFormat[] = ['mlprogram', 'neuralnetwork'];
 
 export interface CoremlEpOpSupport {

@@ -43,6 +43,11 @@ export function cachedPlan(model: Model, target: TargetId): PartitionPlan | unde
   return cache.get(model)?.get(target);
 }
 
+/** Drops the plans computed for `model`: after an edit (the fix loop) they describe an older graph. */
+export function forgetPlans(model: Model): void {
+  cache.delete(model);
+}
+
 /** The cached plan, or a new one with default options. */
 export function planFor(model: Model, target: TargetId): PartitionPlan {
   return cachedPlan(model, target) ?? planPartitions(model, target);

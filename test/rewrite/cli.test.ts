@@ -2,6 +2,7 @@ import { cpSync, copyFileSync, existsSync, readdirSync, readFileSync } from 'nod
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFaults } from '../../src/formats/atomic-write.js';
+import { ortModule } from '../../src/rewrite/numeric.js';
 import { readModel } from '../../src/formats/index.js';
 import { CORPUS, REPO_ROOT } from '../helpers/corpus.js';
 import { runCli } from '../helpers/run-cli.js';
@@ -21,6 +22,7 @@ function copyExample(): { dir: string; path: string } {
 
 afterEach(() => {
   writeFaults.failAfterBytes = Infinity;
+  ortModule.id = 'onnxruntime-node';
 });
 
 describe('graphlint --fix', () => {
@@ -98,6 +100,17 @@ describe('graphlint --fix', () => {
     expect(fixes.written).toBeNull();
     expect(r.stderr).toMatch(/above the tolerance 1e-9; it is not written/);
     expect(readFileSync(path).equals(bytes)).toBe(true);
+  });
+
+  it('without onnxruntime-node, --verify says how to install it, exits 2 and writes nothing; lint and --fix work without it', async () => {
+    const { path } = copyExample();
+    const bytes = readFileSync(path);
+    ortModule.id = 'onnxruntime-node-not-installed';
+    const r = await runCli([path, '--fix', '--verify']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--verify needs onnxruntime-node, which is not installed or does not load here .*npm install onnxruntime-node \(set ONNXRUNTIME_NODE_INSTALL=skip/);
+    expect(readFileSync(path).equals(bytes)).toBe(true);
+    expect((await runCli([path, '--fix'])).code).toBe(0);
   });
 
   it('leaves the input byte-identical when the write fails half-way (injected), and says so (exit 2)', async () => {

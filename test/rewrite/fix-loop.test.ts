@@ -109,6 +109,33 @@ describe('the fix loop', () => {
     expect(model.graph.outputs[0]!.name).toBe('y');
   });
 
+  it('rolls back a patch after shape inference, out of order, keeping a later patch of the same pass', () => {
+    const b = new ModelBuilder({ opset: 13 });
+    const x = b.input('x', 'float32', [1, 4]);
+    const r = b.op('Relu', [x], {}, { name: 'relu' });
+    const sg = b.op('Sigmoid', [r], {}, { name: 'sig' });
+    b.output(b.op('Abs', [sg], {}, { name: 'abs', output: 'y' }), 'float32', [1, 4]);
+    // On the Relu, but reading the Sigmoid after it (the order must be repaired), typed wrongly on purpose.
+    const wrong = fake('wrong-type', 'Relu', (f, pb) => {
+      const relu = f.nodes[0]!;
+      pb.at(relu);
+      const sig = relu.outputs[0]!.uses[0]!.node;
+      pb.recordNode({ op: 'Transpose', kind: 'transpose', inputs: [sig.outputs[0]!], attrs: { perm: { type: 'ints', value: [1, 0] } } }, [{ kind: 'tensor', dtype: 'float32', shape: [1, 4] }], 'lie');
+    });
+    const absToTanh = fake('abs-to-tanh', 'Abs', (f, pb) => {
+      const n = f.nodes[0]!;
+      pb.at(n);
+      pb.replace(n.outputs[0]!, pb.unary('tanh', n.inputs[0]!, 'tanh'));
+      pb.remove(n);
+    });
+    const out = fixModel(b.model, { rules: [wrong, absToTanh], target: 'ane' });
+    expect(out.applied.map((a) => a.ruleId)).toEqual(['abs-to-tanh']);
+    expect(out.failed).toMatchObject([{ ruleId: 'wrong-type', stage: 'rolled-back' }]);
+    expect(out.failed[0]!.reason).toMatch(/lie/);
+    expect(b.model.graph.nodes.map((n) => n.op)).toEqual(['Relu', 'Sigmoid', 'Tanh']);
+    expect(b.model.graph.outputs[0]!.producer!.op).toBe('Tanh');
+  });
+
   it('keeps the name of a graph output it replaces (the new value takes it over)', () => {
     const { model } = chain();
     const sigToTanh = fake('sig-to-tanh', 'Sigmoid', (f, b) => {

@@ -76,13 +76,15 @@ describe('explicit-pad', () => {
     expect(dataOf(f!).notFoldable).toMatch(/MaxPool pads with -inf/);
   });
 
-  it('reports a reflect pad anywhere (E5, E8 on coreml-ep), fixable as Slice+Concat', () => {
+  it('reports a reflect pad anywhere; for coreml-ep (ML Program) it is fixable as Slice+Concat (E5, E7, E8)', () => {
     const model = padThen((b, v) => b.op('Relu', [v]), { mode: 'reflect' });
     const [f] = findings(model);
-    expect(f!.fixable).toBe(true);
+    // On the ANE the rewrite only adds ops: reported, not fixed.
+    expect(f!.fixable).toBe(false);
     expect(f!.message).toMatch(/pad is a reflect pad \(axis 2 \+1\/\+1, axis 3 \+1\/\+1\)/);
     const [e] = findings(model, 'coreml-ep');
-    expect(e!.message).toMatch(/reflect pads only when it builds an ML Program \(E5\)/);
+    expect(e!.fixable).toBe(true);
+    expect(e!.message).toMatch(/does not claim reflect pads.*constant pads only \(E5\).*no Pad \(E7\)/);
     expect(e!.message).toMatch(/14 partitions from 14 reflect pads and 1 after rewriting them as Slice\+Concat \(E8\)/);
     expect(e!.severity).toBeUndefined();
   });

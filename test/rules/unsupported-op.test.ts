@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import rule from '../../rules/unsupported-op.js';
 import { ANE_FOREIGN_DOMAIN, ANE_UNSUPPORTED_KINDS, ANE_UNSUPPORTED_OPS } from '../../src/analysis/unsupported-ops.js';
 import { makeContext, ModelIndex } from '../../src/engine/context.js';
-import type { TargetId } from '../../src/engine/rule.js';
+import type { CoremlFormat, TargetId } from '../../src/engine/rule.js';
 import { readOnnx } from '../../src/formats/onnx/index.js';
 import { ModelBuilder, type AttrInput } from '../../src/ir/build.js';
 import type { Value } from '../../src/ir/graph.js';
@@ -23,8 +23,8 @@ function floats(b: ModelBuilder, values: number[], dims = [values.length]): Valu
 }
 
 /** Findings with their data (checkRule gives diagnostics, which carry none). */
-function findings(model: Model, target: TargetId = 'ane', options = rule.meta.defaultOptions) {
-  return rule.check(makeContext(new ModelIndex(model), rule.meta.id, options, target, undefined));
+function findings(model: Model, target: TargetId = 'ane', coremlFormat: CoremlFormat = 'mlprogram') {
+  return rule.check(makeContext(new ModelIndex(model), rule.meta.id, {}, target, undefined, coremlFormat));
 }
 
 /** x → Relu → <op> → Relu, for one op under test. */
@@ -256,15 +256,15 @@ describe('unsupported-op: coreml-ep', () => {
     expect(d[0]!.message).toMatch(/TopK is not claimed by ONNX Runtime's Core ML execution provider \(ML Program\): the provider has no builder for TopK in either format.*\(E7\).*\(E1\)/);
   });
 
-  it('follows the format option: Flatten has a NeuralNetwork builder only, Erf an ML Program one only', () => {
+  it('follows --coreml-format: Flatten has a NeuralNetwork builder only, Erf an ML Program one only', () => {
     const flatten = oneOp('Flatten', () => [], { axis: 1 });
     const d = checkRule(rule, flatten, { target: 'coreml-ep' });
     expect(d).toHaveLength(1);
     expect(d[0]!.message).toMatch(/builder does not build ML Program.*The NeuralNetwork format has a builder for it/);
-    expect(checkRule(rule, flatten, { target: 'coreml-ep', options: { format: 'neuralnetwork' } })).toHaveLength(0);
+    expect(checkRule(rule, flatten, { target: 'coreml-ep', coremlFormat: 'neuralnetwork' })).toHaveLength(0);
     const erf = oneOp('Erf');
     expect(checkRule(rule, erf, { target: 'coreml-ep' })).toHaveLength(0);
-    const nn = findings(erf, 'coreml-ep', { format: 'neuralnetwork' });
+    const nn = findings(erf, 'coreml-ep', 'neuralnetwork');
     expect(nn).toHaveLength(1);
     expect(nn[0]!.data).toMatchObject({ format: 'neuralnetwork', hasBuilder: true, otherFormat: 'mlprogram' });
   });
@@ -367,7 +367,7 @@ describe('unsupported-op: corpus', () => {
     for (const format of ['mlprogram', 'neuralnetwork'] as const) {
       it(`coreml-ep (${format}): ${name} reports every op type ONNX Runtime's checker found unsupported, less the stale table entries`, () => {
         const ours = new Set(
-          findings(readOnnx(file), 'coreml-ep', { format }).map((f) => (f.data as { op: string }).op),
+          findings(readOnnx(file), 'coreml-ep', format).map((f) => (f.data as { op: string }).op),
         );
         const theirs = checker.as_is[format]!.unsupported_ops.map((o) => o.replace(/^ai\.onnx:/, '')).filter((o) => !STALE[format]!.includes(o));
         for (const op of theirs) expect([...ours], `${op} in ${name}`).toContain(op);

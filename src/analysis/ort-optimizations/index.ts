@@ -64,9 +64,6 @@ export const LEVEL1_PASSES: readonly GraphPass[] = [
   constantSharing, commonSubexpressionElimination, constantFolding, matmulAddFusion, reshapeFusion, transposeOptimizer,
 ];
 
-/** Views by model (shapes must not change afterwards: lint infers them before anything asks). */
-const memo = new WeakMap<Model, OrtView>();
-
 /** ONNX Runtime repeats the level-1 transformers while they change the graph, at most this often. */
 const MAX_ROUNDS = 10;
 
@@ -81,11 +78,7 @@ export interface OrtOptimizeOptions {
  * have its shapes inferred (lint does this first); it is never edited.
  */
 export function optimizeForOrt(model: Model, options: OrtOptimizeOptions = {}): OrtView {
-  // The same model is judged by the partition plan and by unsupported-op: optimize it once.
-  const cached = options.skip ? undefined : memo.get(model);
-  if (cached) return cached;
   const view = new OrtView(model);
-  if (!options.skip) memo.set(model, view);
   if (options.skip || model.format !== 'onnx') return view;
   const opset = defaultOpset(model);
   // ONNX Runtime turns Constant nodes into initializers when it loads the graph (Graph::Graph), before any pass.
