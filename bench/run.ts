@@ -9,6 +9,7 @@
  *   convert   node dist/bin/graphlint.js convert MODEL OUT
  *   python    python3 -c "import onnx; onnx.load(MODEL)"  (the reference reader)
  *   cp        cp MODEL OUT                                 (the reference copy)
+ *   cp+fsync  cp MODEL OUT && sync OUT/MODEL                (the copy made durable, as convert's is)
  *
  * Each figure is the median of --runs runs (commands interleaved, so that a change in the
  * machine's load hits them alike), with min and max; peak memory is /usr/bin/time -v's
@@ -19,7 +20,10 @@
  * (default $TMPDIR/graphlint-bench), --keep (keep inputs; a later run reuses them),
  * --json FILE, --markdown FILE, --python PATH (default /usr/bin/python3), --no-python,
  * --graphlint PATH (another build's dist/bin/graphlint.js, to compare before and after),
- * --timeout S (default 600: a command running longer is stopped, reported, and not repeated).
+ * --timeout S (default 600: a command running longer is stopped, reported, and not repeated),
+ * --without-partitions-too (also lint with `--rule partition-boundary=off`, which skips
+ * partition planning: the difference is what planning costs), --before PATH (another build's
+ * dist/bin/graphlint.js, run interleaved with this one: lint and convert before and after).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
@@ -54,7 +58,8 @@ const CASES: readonly Case[] = [
   { name: 'graph-1m', kind: 'graph', size: 1_000_000 },
 ];
 
-const COMMANDS = ['lint', 'convert', 'python', 'cp'] as const;
+/** `lint-np` is lint without partition planning; `…@before` are the same commands with --before's build. */
+const COMMANDS = ['lint', 'lint-np', 'convert', 'lint@before', 'lint-np@before', 'convert@before', 'python', 'cp', 'cp+fsync'] as const;
 type Command = (typeof COMMANDS)[number];
 
 interface Options {
@@ -67,6 +72,10 @@ interface Options {
   python: string | undefined;
   /** Seconds a command may take before it is stopped (and not run again for that case). */
   timeout: number;
+  /** Also measure lint without partition planning (`--rule partition-boundary=off`), to see what planning costs. */
+  withoutPartitions: boolean;
+  /** Another build's bin/graphlint.js, measured interleaved with this one (before/after a change). */
+  before: string | undefined;
 }
 
 interface Figures {
@@ -90,7 +99,7 @@ interface CaseResult {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { runs: 5, only: undefined, workDir: join(tmpdir(), 'graphlint-bench'), keep: false, json: undefined, markdown: undefined, python: '/usr/bin/python3', timeout: 600 };
+  const o: Options = { runs: 5, only: undefined, workDir: join(tmpdir(), 'graphlint-bench'), keep: false, json: undefined, markdown: undefined, python: '/usr/bin/python3', timeout: 600, withoutPartitions: false, before: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string => {
@@ -108,6 +117,8 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === '--no-python') o.python = undefined;
     else if (a === '--graphlint') GRAPHLINT = resolve(value());
     else if (a === '--timeout') o.timeout = Math.max(1, Number(value()) || 600);
+    else if (a === '--without-partitions-too') o.withoutPartitions = true;
+    else if (a === '--before') o.before = resolve(value());
     else if (a === '--help' || a === '-h') usage();
     else usage(`unknown option ${a}`);
   }
@@ -117,7 +128,8 @@ function parseArgs(argv: readonly string[]): Options {
 
 function usage(problem?: string): never {
   const text = `usage: node dist/bench/run.js [--runs N] [--only CASE,...] [--work-dir DIR] [--keep] [--json FILE] [--markdown FILE]
-       [--python PATH | --no-python] [--graphlint PATH/TO/graphlint.js] [--timeout SECONDS]
+       [--python PATH | --no-python] [--graphlint PATH/TO/graphlint.js] [--timeout SECONDS] [--without-partitions-too]
+       [--before PATH/TO/OTHER/graphlint.js]
 cases: ${CASES.map((c) => c.name).join(', ')}\n`;
   process.stderr.write(problem ? `bench: ${problem}\n${text}` : text);
   process.exit(problem ? 2 : 0);
@@ -133,6 +145,7 @@ function preflight(o: Options, cases: readonly Case[]): void {
   const time = timeProblem();
   if (time) problems.push(`${time}. Install GNU time: apt-get update && apt-get install -y time`);
   if (!existsSync(GRAPHLINT)) problems.push(`${GRAPHLINT} is missing: build first (npm run build)`);
+  if (o.before && !existsSync(o.before)) problems.push(`--before ${o.before} is missing`);
   if (o.python) {
     const r = spawnSync(o.python, ['-c', 'import onnx; print(onnx.__version__)'], { encoding: 'utf8' });
     if (r.status !== 0) {
@@ -210,37 +223,47 @@ function filesBytes(model: string, data: string | undefined): number {
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(bytes < 10e6 ? 1 : 0)} MB`;
 
 /** The argv of one command on one input; `out` is a scratch directory emptied after each run. */
-function argvOf(cmd: Command, input: Input, out: string, python: string | undefined): string[] | undefined {
+function argvOf(cmd: Command, input: Input, out: string, o: Options): string[] | undefined {
   const name = input.model.split('/').pop()!;
-  switch (cmd) {
-    case 'lint': return [process.execPath, GRAPHLINT, input.model];
+  const python = o.python;
+  const [base, build] = cmd.endsWith('@before') ? [cmd.slice(0, -'@before'.length), o.before] : [cmd, GRAPHLINT];
+  if (!build) return undefined;
+  switch (base) {
+    case 'lint': return [process.execPath, build, input.model];
+    case 'lint-np': return o.withoutPartitions ? [process.execPath, build, '--rule', 'partition-boundary=off', input.model] : undefined;
     // Written to another directory, so that external data is copied along (as cp copies it).
-    case 'convert': return [process.execPath, GRAPHLINT, 'convert', input.model, join(out, name)];
+    case 'convert': return [process.execPath, build, 'convert', input.model, join(out, name)];
     case 'python': return python ? [python, '-c', `import onnx; onnx.load(${JSON.stringify(input.model)})`] : undefined;
     case 'cp': return ['cp', input.model, ...(input.data ? [input.data] : []), `${out}/`];
+    // convert makes its output durable (fsync before the rename); this is cp doing the same.
+    case 'cp+fsync': {
+      const script = 'dest=$1; shift; cp -- "$@" "$dest/" && for f in "$@"; do sync -- "$dest/${f##*/}"; done';
+      return ['sh', '-c', script, 'sh', out, input.model, ...(input.data ? [input.data] : [])];
+    }
+    default: return undefined;
   }
 }
 
 function measureCase(c: Case, input: Input, o: Options): CaseResult {
   const out = join(o.workDir, 'out');
-  const samples: Record<Command, Sample[]> = { lint: [], convert: [], python: [], cp: [] };
+  const samples = Object.fromEntries(COMMANDS.map((c) => [c, [] as Sample[]])) as Record<Command, Sample[]>;
   const failures: Partial<Record<Command, string>> = {};
   const stopped = new Set<Command>();
   for (let run = 0; run < o.runs; run++) {
     for (const cmd of COMMANDS) {
-      const argv = argvOf(cmd, input, out, o.python);
+      const argv = argvOf(cmd, input, out, o);
       if (!argv || stopped.has(cmd)) continue;
       rmSync(out, { recursive: true, force: true });
       mkdirSync(out, { recursive: true });
       const s = runOnce(argv, { timeout: o.timeout });
       // lint exits 1 when it finds errors: that is a finished run.
-      const ok = !s.timedOut && (cmd === 'lint' ? s.code === 0 || s.code === 1 : s.code === 0);
+      const ok = !s.timedOut && (cmd.startsWith('lint') ? s.code === 0 || s.code === 1 : s.code === 0);
       if (ok) samples[cmd].push(s);
       else if (s.timedOut) {
         failures[cmd] ??= `stopped after ${o.timeout} s (--timeout), at ${mb(s.rss)}`;
         stopped.add(cmd);
       } else {
-        failures[cmd] ??= `exit ${s.code}: ${s.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`;
+        failures[cmd] ??= `exit ${s.code} after ${fmt(s.wall)} s at ${mb(s.rss)}: ${s.stderr.trim().split('\n').slice(-3).join(' | ').slice(0, 400)}`;
       }
       log(`  ${c.name} ${cmd} run ${run + 1}/${o.runs}: ${s.wall.toFixed(2)} s, ${mb(s.rss)}${ok ? '' : s.timedOut ? ' STOPPED (timeout)' : ` FAILED (exit ${s.code})`}`);
     }
@@ -308,15 +331,35 @@ const x = (r: number | undefined): string => (r === undefined ? '—' : `${r.toF
 const mbOf = (f: Figures | undefined): string => (!f || f.runs === 0 ? '—' : `${Math.round(f.rss.max / 1e6)}`);
 
 function table(results: readonly CaseResult[]): string {
+  const np = results.some((r) => r.figures['lint-np']);
+  const cs = results.some((r) => r.figures['cp+fsync']);
   const rows = [
-    '| case | file | nodes | lint s | convert s | python onnx.load s | cp s | lint / python | convert / cp | lint RSS MB | convert RSS MB | python RSS MB |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    `| case | file | nodes | lint s |${np ? ' lint, no partitions s |' : ''} convert s | python onnx.load s | cp s |${cs ? ' cp+fsync s |' : ''} lint / python | convert / cp |${cs ? ' convert / cp+fsync |' : ''} lint RSS MB |${np ? ' lint, no partitions RSS MB |' : ''} convert RSS MB | python RSS MB |`,
+    `|---|---:|---:|---:|${np ? '---:|' : ''}---:|---:|---:|${cs ? '---:|' : ''}---:|---:|${cs ? '---:|' : ''}---:|${np ? '---:|' : ''}---:|---:|`,
   ];
   for (const r of results) {
     const f = r.figures;
-    rows.push(`| ${r.name} | ${mb(r.bytes)} | ${r.nodes} | ${span(f.lint)} | ${span(f.convert)} | ${span(f.python)} | ${span(f.cp)} | ` +
-      `${x(ratio(f.lint, f.python))} | ${x(ratio(f.convert, f.cp))} | ${mbOf(f.lint)} | ${mbOf(f.convert)} | ${mbOf(f.python)} |`);
+    rows.push(`| ${r.name} | ${mb(r.bytes)} | ${r.nodes} | ${span(f.lint)} |${np ? ` ${span(f['lint-np'])} |` : ''} ${span(f.convert)} | ${span(f.python)} | ${span(f.cp)} |${cs ? ` ${span(f['cp+fsync'])} |` : ''} ` +
+      `${x(ratio(f.lint, f.python))} | ${x(ratio(f.convert, f.cp))} |${cs ? ` ${x(ratio(f.convert, f['cp+fsync']))} |` : ''} ${mbOf(f.lint)} |${np ? ` ${mbOf(f['lint-np'])} |` : ''} ${mbOf(f.convert)} | ${mbOf(f.python)} |`);
   }
+  return rows.join('\n');
+}
+
+/** Before/after, when --before was given: medians, their ratio, and peak RSS. */
+function comparison(results: readonly CaseResult[]): string | undefined {
+  if (!results.some((r) => r.figures['lint@before'] || r.figures['convert@before'])) return undefined;
+  const pair = (r: CaseResult, cmd: 'lint' | 'lint-np' | 'convert'): string => {
+    const a = r.figures[`${cmd}@before`];
+    const b = r.figures[cmd];
+    if (!a || !b) return '—';
+    const time = a.runs && b.runs ? `${fmt(a.wall.median)} → ${fmt(b.wall.median)} s (${(b.wall.median / a.wall.median).toFixed(2)}×)` : `${span(a)} → ${span(b)}`;
+    return `${time}, ${mbOf(a)} → ${mbOf(b)} MB`;
+  };
+  const rows = [
+    '| case | lint: before → after (wall, peak RSS) | lint, no partitions: before → after | convert: before → after |',
+    '|---|---|---|---|',
+  ];
+  for (const r of results) rows.push(`| ${r.name} | ${pair(r, 'lint')} | ${pair(r, 'lint-np')} | ${pair(r, 'convert')} |`);
   return rows.join('\n');
 }
 
@@ -341,8 +384,10 @@ function checks(results: readonly CaseResult[], base: Record<'node' | 'startup',
     out.push({ what: 'lint of the 1 GB model: peak RSS ≤ 0.25× file size (+ Node baseline)', holds: net === undefined ? undefined : net <= 0.25 * big.bytes,
       figures: `${mbOf(big.figures.lint)} MB peak − ${Math.round(nodeRss / 1e6)} MB Node baseline = ${net === undefined ? '—' : Math.round(net / 1e6)} MB = ${net === undefined ? '—' : (net / big.bytes).toFixed(3)}× of ${mb(big.bytes)}` });
     const c = ratio(big.figures.convert, big.figures.cp);
+    const cs = ratio(big.figures.convert, big.figures['cp+fsync']);
     out.push({ what: 'convert of the 1 GB model: wall ≤ 2× cp', holds: c === undefined ? undefined : c <= 2,
-      figures: `${span(big.figures.convert)} s vs ${span(big.figures.cp)} s = ${x(c)}` });
+      figures: `${span(big.figures.convert)} s vs ${span(big.figures.cp)} s = ${x(c)}` +
+        (cs === undefined ? '' : `; against cp followed by fsync of the copy (convert makes its output durable), ${span(big.figures['cp+fsync'])} s = ${x(cs)}`) });
     const crss = big.figures.convert?.rss.max;
     out.push({ what: 'convert of the 1 GB model: peak RSS well under the file size', holds: crss === undefined ? undefined : crss <= 0.25 * big.bytes,
       figures: `${mbOf(big.figures.convert)} MB = ${crss === undefined ? '—' : (crss / big.bytes).toFixed(3)}× of ${mb(big.bytes)}` });
@@ -350,14 +395,22 @@ function checks(results: readonly CaseResult[], base: Record<'node' | 'startup',
   const m = by('graph-1m');
   if (m) {
     const w = m.figures.lint;
-    out.push({ what: 'lint of the 1M-node graph ≤ 15 s', holds: w && w.runs > 0 ? w.wall.median <= 15 : undefined, figures: `${span(w)} s` });
+    const np = m.figures['lint-np'];
+    out.push({ what: 'lint of the 1M-node graph ≤ 15 s', holds: w && w.runs > 0 ? w.wall.median <= 15 : w ? false : undefined,
+      figures: `${span(w)} s${w?.failure ? ` (${w.failure})` : ''}${np ? `; without partition planning ${span(np)} s${np.failure ? ` (${np.failure})` : ''}` : ''}` });
   }
   const small = by('graph-10k');
-  if (small && m && small.figures.lint?.runs && m.figures.lint?.runs) {
-    const per = (r: CaseResult, net: boolean): number => (r.figures.lint!.wall.median - (net ? base.startup.wall.median : 0)) / r.nodes;
+  for (const cmd of ['lint', 'lint-np'] as const) {
+    if (!small?.figures[cmd] || !m?.figures[cmd]) continue;
+    const label = cmd === 'lint' ? '' : ' (without partition planning)';
+    if (!small.figures[cmd]!.runs || !m.figures[cmd]!.runs) {
+      out.push({ what: `lint time per node from 10k to 1M nodes within 2×${label}`, holds: false, figures: 'the 1M-node lint did not finish' });
+      continue;
+    }
+    const per = (r: CaseResult, net: boolean): number => (r.figures[cmd]!.wall.median - (net ? base.startup.wall.median : 0)) / r.nodes;
     const raw = per(m, false) / per(small, false);
     const net = per(m, true) / per(small, true);
-    out.push({ what: 'lint time per node from 10k to 1M nodes within 2×', holds: Math.max(raw, net) <= 2 && Math.min(raw, net) >= 0.5,
+    out.push({ what: `lint time per node from 10k to 1M nodes within 2×${label}`, holds: Math.max(raw, net) <= 2,
       figures: `whole process: ${(per(small, false) * 1e6).toFixed(1)} → ${(per(m, false) * 1e6).toFixed(1)} µs/node (${raw.toFixed(2)}×); ` +
         `less start-up (${fmt(base.startup.wall.median)} s): ${(per(small, true) * 1e6).toFixed(1)} → ${(per(m, true) * 1e6).toFixed(1)} µs/node (${net.toFixed(2)}×)` });
   }
@@ -393,6 +446,7 @@ function main(): void {
       loadAverage: { start: load.map((l) => +l.toFixed(2)), end: loadavg().map((l) => +l.toFixed(2)) },
       runs: o.runs,
       time: TIME,
+      ...(o.before ? { before: o.before } : {}),
       baselines: base,
       cases: results,
       checks: checks(results, base),
@@ -407,6 +461,7 @@ function main(): void {
 }
 
 function markdown(report: {
+  before?: string | undefined;
   date: string; seconds: number; machine: Record<string, unknown>; loadAverage: { start: number[]; end: number[] }; runs: number;
   baselines: Record<'node' | 'startup', Figures>; cases: CaseResult[]; checks: Check[];
 }): string {
@@ -421,6 +476,8 @@ function markdown(report: {
     table(report.cases),
     '',
   ];
+  const compared = comparison(report.cases);
+  if (compared) lines.push(`Before (${report.before}) and after (this build), measured interleaved:`, '', compared, '');
   const failed = report.cases.flatMap((r) => Object.entries(r.figures).filter(([, f]) => f?.failure).map(([cmd, f]) => `${r.name} ${cmd}: ${f!.failures} of ${report.runs} runs failed (${f!.failure})`));
   if (failed.length) lines.push('Failures:', ...failed.map((f) => `- ${f}`), '');
   lines.push('Done means:', ...report.checks.map((c) => `- ${c.holds === undefined ? '?' : c.holds ? 'holds' : 'DOES NOT HOLD'}: ${c.what} — ${c.figures}`));

@@ -25,7 +25,7 @@ export class WriteError extends Error {
 export function oneLine(message: string): string {
   const m = message.replace(/[\u0000-\u001f\u007f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) =>
     c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return m.length > MAX_MESSAGE ? `${m.slice(0, MAX_MESSAGE - 200)} … ${m.slice(-200)}` : m;
+  return m.length > MAX_MESSAGE ? `${m.slice(0, MAX_MESSAGE - 203)} … ${m.slice(-200)}` : m;
 }
 
 const MAX_MESSAGE = 2000;

@@ -1,6 +1,6 @@
 import { basename, dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { computeStats } from '../analysis/stats.js';
-import { ModelError } from '../errors.js';
+import { ModelError, WriteError } from '../errors.js';
 import { readModel } from '../formats/index.js';
 import type { Model } from '../ir/model.js';
 import type { FileResult } from '../report/result.js';
@@ -52,7 +52,8 @@ function withInnerFile(path: string, e: unknown, message: string): string {
 
 /** One line a user can act on. Errors that are not ModelErrors are internal and say so. */
 export function describeError(e: unknown): string {
-  if (e instanceof ModelError) return e.message;
+  // A refused write (WriteError) is the user's to act on too: it says why, and the input is untouched.
+  if (e instanceof ModelError || e instanceof WriteError) return e.message;
   if (e instanceof RangeError && /call stack/i.test(e.message)) return 'the model nests too deeply to read';
   const msg = e instanceof Error ? e.message : String(e);
   return `internal error while reading (please report): ${msg.split('\n')[0]}`;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { WriteError } from '../errors.js';
 import { beginTask } from '../ir/progress.js';
@@ -18,6 +18,10 @@ export const writeFaults = { failAfterBytes: Infinity };
  * renamed over the target. On any failure the temporary file is removed and the target
  * (which may be the very file being read) is untouched. An existing file's permissions
  * are kept. A symbolic link at `path` is replaced, never followed.
+ *
+ * The temporary file is `.<name>.graphlint-tmp-<pid>-<8 hex digits>`. A process killed
+ * while writing (SIGKILL, power loss) leaves it behind, never a partial `path`; the next
+ * write of the same `path` removes those whose process is gone (see removeStaleTemps).
  */
 export function writeAtomically(path: string, pieces: readonly Piece[]): void {
   const dir = dirname(path);
@@ -35,7 +39,8 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
       throw new WriteError(`cannot write ${path}: directory ${dir} does not exist`);
     }
   }
-  const temp = join(dir, `.${basename(path)}.graphlint-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  removeStaleTemps(path);
+  const temp = join(dir, `${tempPrefix(path)}${process.pid}-${randomBytes(4).toString('hex')}`);
   let fd: number;
   try {
     fd = openSync(temp, 'wx', mode ?? 0o666);
@@ -49,12 +54,12 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
     let written = 0;
     let scratch: Buffer | undefined;
     const put = (bytes: Uint8Array): void => {
+      // The test hook stops exactly at failAfterBytes, even inside one piece (a whole-file copy).
+      const n = Math.min(bytes.length, Math.max(0, writeFaults.failAfterBytes - written));
       let off = 0;
-      while (off < bytes.length) {
-        if (written >= writeFaults.failAfterBytes) throw new WriteError('injected write failure');
-        off += writeSync(fd, bytes, off, bytes.length - off);
-      }
-      written += bytes.length;
+      while (off < n) off += writeSync(fd, bytes, off, n - off);
+      written += n;
+      if (n < bytes.length) throw new WriteError('injected write failure');
       task.update(written);
     };
     for (const p of pieces) {
@@ -81,6 +86,50 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
     try { unlinkSync(temp); } catch { /* nothing to remove */ }
     if (e instanceof WriteError) throw e;
     throw new WriteError(`cannot write ${path}: ${(e as Error).message}`);
+  }
+}
+
+const tempPrefix = (path: string): string => `.${basename(path)}.graphlint-tmp-`;
+
+/** A leftover is removed only when this old: a writer on another machine (a shared disk) may have a live pid we cannot see. */
+export const STALE_TEMP_MS = 10 * 60_000;
+
+/**
+ * Removes temporary files a killed graphlint left beside `path`: named for `path`, written
+ * by a process that no longer runs, and untouched for STALE_TEMP_MS. Returns what it removed.
+ */
+export function removeStaleTemps(path: string): string[] {
+  const dir = dirname(path);
+  const prefix = tempPrefix(path);
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const m = name.startsWith(prefix) ? /^(\d+)-[0-9a-f]{8}$/.exec(name.slice(prefix.length)) : null;
+    if (!m || Number(m[1]) === process.pid || processRuns(Number(m[1]))) continue;
+    const p = join(dir, name);
+    try {
+      const st = lstatSync(p);
+      if (!st.isFile() || Date.now() - st.mtimeMs < STALE_TEMP_MS) continue;
+      unlinkSync(p);
+      removed.push(p);
+    } catch {
+      /* removed meanwhile, or not ours to remove */
+    }
+  }
+  return removed;
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // runs, under another user
   }
 }
 

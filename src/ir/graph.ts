@@ -55,7 +55,8 @@ export interface NodeSpec {
 export class Node {
   readonly inputs: (Value | null)[];
   readonly outputs: Value[];
-  readonly attrs: Map<string, Attribute>;
+  /** Attributes; made on first use, since most nodes of a big graph have none (a Map is 200+ bytes). */
+  private attributes: Map<string, Attribute> | undefined;
   /** Named arguments (Core ML MIL); parallel to `inputs` when present. */
   inputNames: string[] | undefined;
   /** The format's handle on the original encoding (kept: a writer reuses what did not change). */
@@ -81,7 +82,22 @@ export class Node {
   ) {
     this.inputs = inputs;
     this.outputs = outputs;
-    this.attrs = attrs === undefined ? new Map() : attrs instanceof Map ? new Map(attrs) : new Map(Object.entries(attrs));
+    if (attrs instanceof Map) {
+      if (attrs.size > 0) this.attributes = new Map(attrs);
+    } else if (attrs !== undefined) {
+      const entries = Object.entries(attrs);
+      if (entries.length > 0) this.attributes = new Map(entries);
+    }
+  }
+
+  /** The node's attributes by name (an empty map when it has none; edits go through setAttr). */
+  get attrs(): Map<string, Attribute> {
+    return (this.attributes ??= new Map());
+  }
+
+  /** True when the node has at least one attribute (without making the map). */
+  get hasAttrs(): boolean {
+    return this.attributes !== undefined && this.attributes.size > 0;
   }
 
   /** `main/If_3.then_branch/Conv_12`: the graph's path, then this node's label. */
@@ -91,7 +107,7 @@ export class Node {
 
   /** Graphs held by attributes (If/Loop/Scan bodies, MIL blocks), with the attribute name. */
   subgraphs(): Array<[string, Graph]> {
-    return attributeGraphs(this.attrs);
+    return this.attributes ? attributeGraphs(this.attributes) : [];
   }
 
   input(name: string): Value | null | undefined {
@@ -171,6 +187,8 @@ export class Graph {
   /** Set by every edit here or in a nested graph. */
   changed = false;
   private labels = new Set<string>();
+  /** Per repeated label, the suffix to try next (made only when a label repeats). */
+  private labelSuffixes: Map<string, number> | undefined;
 
   constructor(
     public name: string,
@@ -332,6 +350,9 @@ export class Graph {
       if (this.values.get(out.name) === out) this.values.delete(out.name);
     }
     this.labels.delete(node.label);
+    // A freed `base#i` is handed out again first, as before suffixes were remembered.
+    const m = this.labelSuffixes && /^(.*)#(\d+)$/.exec(node.label);
+    if (m && (this.labelSuffixes!.get(m[1]!) ?? Infinity) > Number(m[2])) this.labelSuffixes!.set(m[1]!, Number(m[2]));
     node.removed = true;
   }
 
@@ -377,8 +398,12 @@ export class Graph {
     const before = this.labels.size;
     this.labels.add(base);
     if (this.labels.size > before) return base;
-    let label = base;
-    for (let i = 2; this.labels.has(label); i++) label = `${base}#${i}`;
+    // A repeated name resumes from its last suffix: n nodes of one name cost n, not n² (a hostile file has 10^5).
+    const next = (this.labelSuffixes ??= new Map<string, number>());
+    let i = next.get(base) ?? 2;
+    let label = `${base}#${i}`;
+    while (this.labels.has(label)) label = `${base}#${++i}`;
+    next.set(base, i + 1);
     this.labels.add(label);
     return label;
   }

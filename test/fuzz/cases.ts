@@ -37,6 +37,8 @@ export interface CaseSpec {
   readonly notes: readonly string[];
   /** Where to convert the model to (relative to the case directory), or null. */
   readonly convert: string | null;
+  /** Run `graphlint --fix` on it: writing beside it (`--out`) or in place. */
+  readonly fix: 'out' | 'inplace' | null;
   readonly target: 'ane' | 'coreml-ep';
   /** Total bytes of the case's files. */
   readonly size: number;
@@ -78,7 +80,14 @@ let haveMkfifo: boolean | undefined;
 /** Writes a case's files under `dir`. */
 export function materialize(spec: CaseSpec, dir: string, outside: string): void {
   mkdirSync(dir, { recursive: true });
+  // Entries under a link or a file are dropped: writing them would go through the link.
+  const leaves = new Set(spec.files.filter((f) => f.kind !== 'dir').map((f) => f.rel));
+  const under = (rel: string): boolean => {
+    for (let i = rel.indexOf('/'); i >= 0; i = rel.indexOf('/', i + 1)) if (leaves.has(rel.slice(0, i))) return true;
+    return false;
+  };
   for (const f of [...spec.files].sort((a, b) => (a.rel < b.rel ? -1 : 1))) {
+    if (under(f.rel)) continue;
     const path = join(dir, f.rel);
     mkdirSync(dirname(path), { recursive: true });
     switch (f.kind) {
@@ -92,7 +101,7 @@ export function materialize(spec: CaseSpec, dir: string, outside: string): void 
         break;
     }
   }
-  if (spec.convert) mkdirSync(join(dir, dirname(spec.convert)), { recursive: true });
+  if (spec.convert && !under(spec.convert)) mkdirSync(join(dir, dirname(spec.convert)), { recursive: true });
 }
 
 function tryMkfifo(path: string): boolean {
@@ -201,14 +210,17 @@ export class CaseGenerator {
     if (rng.chance(0.25)) this.environment(files, format, rng, notes);
     let convert: string | null = null;
     if (rng.chance(0.3)) {
-      convert = rng.pick(OUTPUTS[format]);
+      // Mostly outputs the format can become; sometimes any (a refusal must be a clear one).
+      convert = rng.chance(0.85) ? rng.pick(OUTPUTS[format]) : rng.pick(Object.values(OUTPUTS).flat());
       notes.push(`convert:${convert}`);
       if (rng.chance(0.3)) this.traps(files, convert, rng, notes);
     }
+    const fix = rng.chance(0.12) ? (rng.chance(0.7) ? 'out' : 'inplace') : null;
+    if (fix) notes.push(`fix:${fix}`);
     const list = [...files.values()];
     return {
       id: `${format}:${runSeed}:${index}`, runSeed, format, index, seed: seed.name, entry: seed.entry, files: list, notes,
-      convert, target: rng.chance(0.2) ? 'coreml-ep' : 'ane', size: list.reduce((n, f) => n + (f.data?.length ?? 0), 0),
+      convert, fix, target: rng.chance(0.2) ? 'coreml-ep' : 'ane', size: list.reduce((n, f) => n + (f.data?.length ?? 0), 0),
     };
   }
 
@@ -264,7 +276,7 @@ export class CaseGenerator {
       }
       const body = mutateProto(p, rng, notes);
       let out = Buffer.concat([body, b.subarray(bodyEnd)]);
-      if (kind === 'generic' && rng.chance(0.8)) {
+      if (kind === 'generic' && out.length >= start && rng.chance(0.8)) {
         out = Buffer.from(out);
         out.writeBigUInt64LE(BigInt(Math.max(0, body.length - start)), start - 8);
       }

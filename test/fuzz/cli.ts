@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatFailures, formatStats, REPO_ROOT, runFuzz } from './driver.js';
+import { formatFailures, formatStats, realFailures, REPO_ROOT, runFuzz } from './driver.js';
 import { builtCoremlSeeds, builtOnnxSeeds, corpusSeeds, FORMATS, type Format } from './seeds.js';
 
 /**
@@ -57,12 +57,13 @@ async function main(): Promise<number> {
     workers: Number(one('workers') ?? availableParallelism()),
     ...(one('save') ? { saveDir: resolve(one('save')!) } : {}),
     log: (line) => console.log(line),
+    ...(only ? { onCase: (spec, outcome) => console.log(`${spec.id} (${spec.seed}; ${spec.notes.join(', ')}): ${outcome}`) } : {}),
   });
   console.log(`\n${formatStats(stats.values())}`);
   console.log(`\n${Math.round((Date.now() - started) / 1000)} s`);
   const failures = formatFailures(stats.values(), 50);
   if (failures) console.log(`\nfailures:\n${failures}`);
-  return [...stats.values()].some((s) => s.failures.length > 0) ? 1 : 0;
+  return [...stats.values()].some((s) => realFailures(s).length > 0) ? 1 : 0;
 }
 
 main().then(

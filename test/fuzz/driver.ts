@@ -30,9 +30,11 @@ export interface FuzzOptions {
   /** Restart a worker after this many cases (resets its memory high-water mark). */
   readonly recycleEvery?: number;
   readonly log?: (line: string) => void;
+  /** Called with every case's outcome (replays print them). */
+  readonly onCase?: (spec: CaseSpec, outcome: string) => void;
 }
 
-export type FailureKind = 'crash' | 'hang' | 'memory' | 'escape' | 'victim' | 'bad-message' | 'unreadable-output' | 'worker-died';
+export type FailureKind = 'crash' | 'hang' | 'memory' | 'escape' | 'victim' | 'bad-message' | 'unreadable-output' | 'worker-died' | 'slow';
 
 export interface Failure {
   readonly kind: FailureKind;
@@ -61,6 +63,8 @@ export interface FormatStats {
   slow: number;
   totalMs: number;
   slowest: { id: string; ms: number; seed: string } | null;
+  /** The largest memory growth of a case (MiB), to judge the memory limit against. */
+  peakMemory: { id: string; mib: number } | null;
   failures: Failure[];
 }
 
@@ -70,6 +74,7 @@ interface WorkerResult {
   message: string;
   stack: string;
   convert: string;
+  fix?: string;
   badMessage?: boolean;
   reread?: boolean;
   ms: number;
@@ -81,7 +86,10 @@ type Outcome = { kind: 'result'; result: WorkerResult } | { kind: 'hang' } | { k
 
 export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
 const WORKER = join(REPO_ROOT, 'test', 'fuzz', 'worker.mjs');
-const SLOW_MS = 3000;
+/** A case slower than this deserves a look: 2 s, plus 0.2 s per MB of input. */
+export function slowMs(size: number): number {
+  return 2000 + size / 5000;
+}
 
 function findRepoRoot(from: string): string {
   for (let d = from; d !== dirname(d); d = dirname(d)) {
@@ -161,7 +169,7 @@ class Runner {
 export function emptyStats(format: Format): FormatStats {
   return {
     format, cases: 0, ok: 0, lintError: 0, fatal: 0, crashes: 0, hangs: 0, memory: 0, escapes: 0, badMessages: 0,
-    unreadable: 0, converted: 0, convertRefused: 0, slow: 0, totalMs: 0, slowest: null, failures: [],
+    unreadable: 0, converted: 0, convertRefused: 0, slow: 0, totalMs: 0, slowest: null, peakMemory: null, failures: [],
   };
 }
 
@@ -171,7 +179,7 @@ export function memoryLimit(size: number): number {
 }
 
 export async function runFuzz(opts: FuzzOptions): Promise<Map<Format, FormatStats>> {
-  const root = mkdtempSync(join(tmpdir(), 'graphlint-fuzz-'));
+  const root = scratchDir();
   const saveDir = opts.saveDir ?? join(tmpdir(), 'graphlint-fuzz-failures');
   const generator = new CaseGenerator(opts.seeds);
   const stats = new Map<Format, FormatStats>(opts.formats.map((f) => [f, emptyStats(f)]));
@@ -201,10 +209,13 @@ export async function runFuzz(opts: FuzzOptions): Promise<Map<Format, FormatStat
       const dir = join(root, `w${k}`, `c${index}-${format}`);
       rmSync(dir, { recursive: true, force: true });
       materialize(spec, dir, outside);
-      const job = { id: spec.id, dir, entry: spec.entry, convert: spec.convert, target: spec.target, html: index % 20 === 0 };
+      const job = { id: spec.id, dir, entry: spec.entry, convert: spec.convert, fix: spec.fix, target: spec.target, html: index % 20 === 0 };
       const outcome = await runner.run(job, timeoutMs);
       record(stats.get(format)!, spec, outcome, timeoutMs, (kind, message, stack) => save(saveDir, spec, kind, message, stack, outside));
-      if (spec.convert && !victimsIntact(outside)) {
+      opts.onCase?.(spec, outcome.kind === 'result'
+        ? `${outcome.result.outcome} in ${Math.round(outcome.result.ms)} ms: ${outcome.result.message}${outcome.result.convert ? ` | convert ${outcome.result.convert}` : ''}${outcome.result.fix ? ` | fix ${outcome.result.fix}` : ''}`
+        : outcome.kind === 'hang' ? 'hang' : `worker died: ${outcome.detail}`);
+      if ((spec.convert || spec.fix) && !victimsIntact(outside)) {
         const s = stats.get(format)!;
         s.escapes++;
         s.failures.push(failure(spec, 'victim', 'a file outside the case was changed by convert', undefined, save(saveDir, spec, 'victim', '', undefined, outside)));
@@ -225,6 +236,21 @@ export async function runFuzz(opts: FuzzOptions): Promise<Map<Format, FormatStat
     rmSync(root, { recursive: true, force: true });
   }
   return stats;
+}
+
+/**
+ * Where cases are written: a memory file system when there is one (/dev/shm on Linux):
+ * deleting a case directory on a disk costs ~10 ms, more than running most cases.
+ */
+function scratchDir(): string {
+  for (const base of ['/dev/shm', tmpdir()]) {
+    try {
+      return mkdtempSync(join(base, 'graphlint-fuzz-'));
+    } catch {
+      /* not there or not writable: try the next */
+    }
+  }
+  return mkdtempSync(join(tmpdir(), 'graphlint-fuzz-'));
 }
 
 function victimsIntact(outside: string): boolean {
@@ -263,7 +289,11 @@ function record(
   const r = o.result;
   s.totalMs += r.ms;
   if (!s.slowest || r.ms > s.slowest.ms) s.slowest = { id: spec.id, ms: Math.round(r.ms), seed: spec.seed };
-  if (r.ms > SLOW_MS) s.slow++;
+  if (r.ms > slowMs(spec.size)) {
+    // Not a failure by itself (a big model takes time), but kept for a look: quadratic work shows up here first.
+    s.slow++;
+    s.failures.push(failure(spec, 'slow', `${Math.round(r.ms)} ms for ${spec.size} bytes (${r.outcome}: ${r.message})`, undefined, keep('slow', r.message)));
+  }
   switch (r.outcome) {
     case 'ok': s.ok++; break;
     case 'lint-error': s.lintError++; break;
@@ -290,6 +320,7 @@ function record(
   }
   const limit = memoryLimit(spec.size);
   const grew = Math.max(r.mem.heap, r.mem.arrayBuffers, r.mem.external, r.mem.maxRss);
+  if (!s.peakMemory || grew / 2 ** 20 > s.peakMemory.mib) s.peakMemory = { id: spec.id, mib: Math.round(grew / 2 ** 20) };
   if (grew > limit) {
     s.memory++;
     fail('memory', `memory grew by ${Math.round(grew / 2 ** 20)} MiB for ${spec.size} bytes of input (heap ${Math.round(r.mem.heap / 2 ** 20)}, buffers ${Math.round(r.mem.arrayBuffers / 2 ** 20)}, peak RSS +${Math.round(r.mem.maxRss / 2 ** 20)} MiB)`);
@@ -312,7 +343,7 @@ function save(saveDir: string, spec: CaseSpec, kind: FailureKind, message: strin
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'case.json'), `${JSON.stringify({
       id: spec.id, kind, message, stack, seed: spec.seed, notes: spec.notes, entry: join(dir, 'case', spec.entry),
-      convert: spec.convert, target: spec.target,
+      convert: spec.convert, fix: spec.fix, target: spec.target,
       replay: `npm run fuzz -- --format ${spec.format} --seed ${spec.runSeed} --case ${spec.index}`,
     }, null, 2)}\n`);
   } catch (e) {
@@ -323,25 +354,60 @@ function save(saveDir: string, spec: CaseSpec, kind: FailureKind, message: strin
 
 /** A table of the counts, one line per format. */
 export function formatStats(stats: Iterable<FormatStats>): string {
-  const rows = [['format', 'cases', 'ok(0)', 'lint(1)', 'fatal(2)', 'crashes', 'hangs', 'memory', 'escapes', 'bad-msg', 'unreadable', 'converted', 'slow', 'slowest']];
+  const rows = [['format', 'cases', 'ok(0)', 'lint(1)', 'fatal(2)', 'crashes', 'hangs', 'memory', 'escapes', 'bad-msg', 'unreadable', 'converted', 'slow', 'mean', 'peak mem', 'slowest']];
   for (const s of stats) {
     rows.push([
       s.format, s.cases, s.ok, s.lintError, s.fatal, s.crashes, s.hangs, s.memory, s.escapes, s.badMessages, s.unreadable,
-      s.converted, s.slow, s.slowest ? `${s.slowest.ms} ms (${s.slowest.id}, ${s.slowest.seed})` : '-',
+      s.converted, s.slow, `${s.cases ? Math.round(s.totalMs / s.cases) : 0} ms`, s.peakMemory ? `${s.peakMemory.mib} MiB` : '-', s.slowest ? `${s.slowest.ms} ms (${s.slowest.id}, ${s.slowest.seed})` : '-',
     ].map(String));
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
 }
 
+/** Failures that fail a run (slow cases are listed, not counted). */
+export function realFailures(s: FormatStats): Failure[] {
+  return s.failures.filter((f) => f.kind !== 'slow');
+}
+
 export function formatFailures(stats: Iterable<FormatStats>, limit = 20): string {
   const lines: string[] = [];
   for (const s of stats) {
-    for (const f of s.failures.slice(0, limit)) {
+    const slow = s.failures.filter((f) => f.kind === 'slow');
+    for (const f of [...realFailures(s).slice(0, limit), ...slow.slice(0, 5)]) {
       lines.push(`${f.kind} ${f.id} (seed ${f.seed}; ${f.notes.join(', ')}): ${f.message}`);
       if (f.stack) lines.push(...f.stack.split('\n').slice(0, 8).map((l) => `    ${l}`));
       lines.push(`    saved: ${f.saved}`);
     }
   }
   return lines.join('\n');
+}
+
+/**
+ * Proves the harness catches what it claims to: a worker that loops forever (a hang), one
+ * that allocates 600 MiB for an empty input (memory), one that throws a TypeError (a
+ * crash) and one that opens a file outside the model (an escape). Returns what was caught.
+ */
+export async function selfTest(distRoot: string, timeoutMs = 3000): Promise<Record<string, FailureKind | 'none'>> {
+  const root = scratchDir();
+  const outside = join(root, 'outside');
+  makeOutside(outside);
+  const runner = new Runner(distRoot, outside, 100);
+  const out: Record<string, FailureKind | 'none'> = {};
+  try {
+    for (const kind of ['hang', 'memory', 'crash', 'escape']) {
+      const spec: CaseSpec = {
+        id: `self-test:${kind}`, runSeed: 0, format: 'onnx', index: 0, seed: 'self-test', entry: 'none.onnx', files: [],
+        notes: [kind], convert: null, fix: null, target: 'ane', size: 0,
+      };
+      const s = emptyStats('onnx');
+      const o = await runner.run({ id: spec.id, dir: root, entry: spec.entry, convert: null, target: 'ane', selfTest: kind }, timeoutMs);
+      record(s, spec, o, timeoutMs, () => '(self-test: not saved)');
+      out[kind] = realFailures(s)[0]?.kind ?? 'none';
+    }
+  } finally {
+    runner.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+  return out;
 }

@@ -2,7 +2,7 @@ import type { MessageSchema } from '../../src/formats/wire/schema.js';
 import type { Rng } from './prng.js';
 import {
   cloneField, mk, mkMessage, mkString, mkVarint, overlongVarint, packVarints, parseTree, placeAll, serialize,
-  unpackVarints, varint, type PbField, type Placed,
+  serializedSize, unpackVarints, varint, type PbField, type Placed,
 } from './protobuf.js';
 
 /**
@@ -15,6 +15,8 @@ import {
  */
 
 export type Dialect = 'onnx' | 'coreml';
+
+const MAX_CASE_BYTES = 64 << 20;
 
 export interface ProtoSeed {
   readonly bytes: Uint8Array;
@@ -78,8 +80,12 @@ export function mutateProto(seed: ProtoSeed, rng: Rng, notes: string[]): Uint8Ar
       }
     }
     try {
-      const body = serialize(seed.tree);
-      bytes = seed.prefix.length > 0 ? Buffer.concat([seed.prefix, body]) : body;
+      // Stacked repeats can multiply (10^4 copies of a message holding 10^4 copies): keep cases below 64 MiB.
+      if (serializedSize(seed.tree) > MAX_CASE_BYTES) notes.push('too-big:skipped');
+      else {
+        const body = serialize(seed.tree);
+        bytes = seed.prefix.length > 0 ? Buffer.concat([seed.prefix, body]) : body;
+      }
     } finally {
       for (let i = undos.length - 1; i >= 0; i--) undos[i]!();
     }
@@ -203,15 +209,15 @@ const fixedBomb: Mutator = (seed, rng) => {
 
 const duplicateField: Mutator = (seed, rng) => {
   const p = pickWhere(seed, rng, () => true);
-  if (!p) return null;
-  const at = p.parent.indexOf(p.field);
-  return insertAt(p.parent, rng.int(p.parent.length + 1), cloneField(p.parent[at]!));
+  if (!p || p.parent.indexOf(p.field) < 0) return null;
+  return insertAt(p.parent, rng.int(p.parent.length + 1), cloneField(p.field));
 };
 
 const deleteField: Mutator = (seed, rng) => {
   const p = pickWhere(seed, rng, () => true);
-  if (!p) return null;
-  return removeAt(p.parent, p.parent.indexOf(p.field));
+  const at = p ? p.parent.indexOf(p.field) : -1;
+  if (at < 0) return null; // an earlier edit of this case removed it
+  return removeAt(p!.parent, at);
 };
 
 const swapFields: Mutator = (seed, rng) => {
@@ -219,6 +225,7 @@ const swapFields: Mutator = (seed, rng) => {
   if (!p) return null;
   const list = p.parent;
   const i = list.indexOf(p.field);
+  if (i < 0) return null;
   const j = rng.int(list.length);
   [list[i], list[j]] = [list[j]!, list[i]!];
   return () => {
@@ -272,8 +279,10 @@ const wireChange: Mutator = (seed, rng) => {
 const repeatField: Mutator = (seed, rng) => {
   const p = pickWhere(seed, rng, (x) => x.depth > 0 && (x.field.children === null ? x.field.bytes.length < 64 : x.field.bytes.length < 512));
   if (!p) return null;
+  const at = p.parent.indexOf(p.field);
+  if (at < 0) return null;
   const copies = Array.from({ length: rng.pick([100, 1000, 10000]) }, () => p.field);
-  return insertAt(p.parent, p.parent.indexOf(p.field), ...copies);
+  return insertAt(p.parent, at, ...copies);
 };
 
 /**
@@ -347,6 +356,7 @@ const onnxCycle: Mutator = (seed, rng) => {
   if (!a) return null;
   const nodes = a.parent.filter((f) => f.name === 'node' && f.children);
   const i = nodes.indexOf(a.field);
+  if (i < 0) return null;
   const b = rng.chance(0.3) ? a.field : nodes[rng.range(i, nodes.length - 1)]!;
   const out = strings(b.children, 2)[0];
   if (!out) return null;

@@ -164,6 +164,11 @@ function varintLength(v: number): number {
   return n;
 }
 
+/** The size `serialize` would produce (cheap: shared subtrees are measured once). */
+export function serializedSize(fields: readonly PbField[]): number {
+  return sizeOf(fields, new Map());
+}
+
 /** Serializes a tree, recomputing lengths (overrides are emitted as they are). */
 export function serialize(fields: readonly PbField[]): Uint8Array {
   const sizes = new Map<PbField, number>();

@@ -74,6 +74,12 @@ const { formatText } = await load('src/report/text.js');
 const { formatSarif } = await load('src/report/sarif.js');
 const { formatHtml } = await load('src/report/html.js');
 const { describeError } = await load('src/engine/analyze-file.js');
+const { main } = await load('src/cli/main.js');
+const { extname } = await import('node:path');
+
+/** Where `--fix --out` writes, by input format (compiled models become packages). @type {Record<string, string>} */
+const FIX_EXT = { '.onnx': '.onnx', '.mlmodel': '.mlmodel', '.mlpackage': '.mlpackage', '.mlmodelc': '.mlpackage', '.mil': '.mlpackage' };
+const stackLine = /^\s+at .+(:\d+:\d+\)?|\(native\))$/m;
 
 const gc = /** @type {undefined | (() => void)} */ (/** @type {any} */ (globalThis).gc);
 
@@ -110,7 +116,7 @@ const userError = (e) => e instanceof ModelError || e instanceof WriteError;
 const badWords = /undefined|NaN|\[object |TypeError|ReferenceError|Cannot read prop|is not a function|is not iterable|Maximum call stack/;
 
 /** @param {any} c */
-function runCase(c) {
+async function runCase(c) {
   touched = [];
   let before = memory();
   if (gc && (before.heap > 96 << 20 || before.arrayBuffers > 64 << 20)) {
@@ -123,7 +129,15 @@ function runCase(c) {
   const r = { id: c.id, outcome: 'ok', message: '', stack: '', convert: '' };
   /** @type {any[]} */
   const models = [];
+  /** @type {Buffer | undefined} */
+  let hog;
   try {
+    // The harness's own checks: each of these must be caught and classified.
+    if (c.selfTest === 'hang') for (;;);
+    if (c.selfTest === 'memory') hog = Buffer.alloc(600 << 20, 1);
+    if (c.selfTest === 'crash') throw new TypeError('self-test crash');
+    if (c.selfTest === 'escape') fs.closeSync(fs.openSync(join(outside, 'secret.bin'), 'r'));
+    if (c.selfTest) return finish(r, before, t0, models, hog);
     const linted = lintFile(path, { rules: RULES, target: c.target, partitions: true });
     if (linted.model) models.push(linted.model);
     const res = linted.result;
@@ -143,6 +157,18 @@ function runCase(c) {
       }
     } else {
       r.outcome = res.diagnostics.some((/** @type {any} */ d) => d.severity === 'error') ? 'lint-error' : 'ok';
+    }
+    if (!res.fatal && c.fix) {
+      // The real command line, as a user runs it: exit 0, 1 or 2, one line per problem, no stack.
+      const out = c.fix === 'inplace' ? path : join(c.dir, `fixed${FIX_EXT[extname(path)] ?? '.onnx'}`);
+      let stderr = '';
+      const argv = c.fix === 'inplace' ? ['--fix', path] : ['--fix', '--out', out, path];
+      const code = await main(argv, { stdout: () => undefined, stderr: (/** @type {string} */ t) => { stderr += t; } });
+      r.fix = `exit ${code}${stderr ? `: ${stderr.trim().split('\n')[0]}` : ''}`;
+      if (![0, 1, 2].includes(code) || /internal error/.test(stderr) || stackLine.test(stderr)) {
+        r.outcome = 'crash';
+        r.message = `--fix: exit ${code}: ${stderr.trim()}`;
+      }
     }
     if (linted.model && c.convert) {
       const out = join(c.dir, c.convert);
@@ -170,6 +196,11 @@ function runCase(c) {
   } finally {
     for (const m of models) closeAll(m);
   }
+  return finish(r, before, t0, models, hog);
+}
+
+/** Timing, memory growth and file system findings of a case. @param {any} r @param {any} before @param {number} t0 @param {any[]} _models @param {Buffer | undefined} hog */
+function finish(r, before, t0, _models, hog) {
   r.ms = performance.now() - t0;
   const after = memory();
   r.mem = {
@@ -180,6 +211,7 @@ function runCase(c) {
     rss: after.rss,
   };
   r.touched = touched;
+  if (hog) r.hogged = hog.length; // kept alive until measured
   return r;
 }
 
@@ -197,8 +229,8 @@ function stackOf(path, target) {
   }
 }
 
-process.on('message', (/** @type {any} */ c) => {
-  const r = runCase(c);
+process.on('message', async (/** @type {any} */ c) => {
+  const r = await runCase(c);
   process.send?.(r);
 });
 process.send?.({ ready: true });

@@ -19,7 +19,8 @@ export const noopElimination: RewriteRule = {
     if (c0 === c1) return false;
     if ((n.op === 'Sub' || n.op === 'Div') && !c1) return false;
     const k = n.inputs[c0 ? 0 : 1]!;
-    const other = n.inputs[c0 ? 1 : 0]!;
+    const other = n.inputs[c0 ? 1 : 0];
+    if (!other) return false; // an omitted ('') input: not a no-op ONNX Runtime would remove
     const dims = k.constant!.dims;
     const ot = other.type;
     if (!ot || ot.kind !== 'tensor' || ot.shape === null || dims.length > ot.shape.length) return false;

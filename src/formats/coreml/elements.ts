@@ -8,9 +8,14 @@ import { halfToFloat } from '../../ir/tensor.js';
  * types as numbers (floats, ints, longInts, doubles, bools), so both directions are needed.
  */
 
-export function encodeElements(dtype: DType, nums: readonly number[]): Uint8Array {
+export function encodeElements(dtype: DType, nums: readonly number[], what = 'a constant'): Uint8Array {
   const bits = DTYPE_BITS[dtype];
   if (bits === 0) throw new ModelError(`cannot store ${dtype} elements as numbers`);
+  if (!dtype.startsWith('float') && dtype !== 'bfloat16' && dtype !== 'bool') {
+    // An integer element must be a finite number (`-inf` written as int64 would not convert).
+    const bad = nums.find((x) => !Number.isFinite(x));
+    if (bad !== undefined) throw new ModelError(`${what}: ${Number.isNaN(bad) ? 'nan' : bad > 0 ? 'inf' : '-inf'} is not a valid ${dtype} element`);
+  }
   const out = new Uint8Array(Math.ceil((bits * nums.length) / 8));
   const view = new DataView(out.buffer);
   nums.forEach((x, i) => {
@@ -127,5 +132,10 @@ export function joinStrings(strings: readonly string[]): Uint8Array {
 
 export function splitStrings(bytes: Uint8Array, count: number): string[] {
   if (count === 0) return [];
-  return Buffer.from(bytes).toString('utf8').split('\0');
+  const text = Buffer.from(bytes).toString('utf8');
+  // One element may hold a NUL of its own (MIL text writes "\0"): only a list is split.
+  if (count === 1) return [text];
+  const parts = text.split('\0');
+  if (parts.length !== count) throw new ModelError(`a string tensor of ${count} elements has an element holding a NUL character, which graphlint cannot carry`);
+  return parts;
 }

@@ -9,7 +9,7 @@ import { milToSpec } from './mil-to-proto.js';
 import { readMlmodel } from './mlmodel.js';
 import { isCompiledDir, readMilFile, readMlmodelc } from './mlmodelc.js';
 import { isPackageDir, readMlpackage } from './mlpackage.js';
-import { coremlOrigin } from './origin.js';
+import { coremlOrigin, refuseOnnx } from './origin.js';
 import { encodeSpec } from './write.js';
 import { writeCompiled } from './write-compiled.js';
 import { writeMlpackage } from './write-package.js';
@@ -56,6 +56,7 @@ export const coremlHandlers: FormatHandler[] = [
  * an .mlmodel already named beside itself come along when it is written elsewhere.
  */
 export function writeMlmodel(model: Model, path: string): void {
+  refuseOnnx(model, path);
   const origin = coremlOrigin(model);
   const refs = weightReferences(model);
   if (refs.size > 0 && origin.package) {

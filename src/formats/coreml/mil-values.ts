@@ -104,11 +104,11 @@ function immediateTensor(tv: Decoded<TensorValue>, dtype: DType, dims: number[],
   const load = (): Uint8Array => {
     const nums = numbersOf(values, scalar, ctx);
     if (nums.length !== count) throw new ModelError(`${what}: ${count} values declared, ${nums.length} stored`, ctx.file);
-    return encodeElements(dtype, nums);
+    return encodeElements(dtype, nums, what);
   };
   if (Array.isArray(values)) {
     if (values.length !== count) throw new ModelError(`${what}: ${count} values declared, ${values.length} stored`, ctx.file);
-    return Tensor.fromBytes(dtype, dims, encodeElements(dtype, values));
+    return Tensor.fromBytes(dtype, dims, encodeElements(dtype, values, what));
   }
   return new Tensor(dtype, dims, { kind: 'memory' }, load, expected);
 }

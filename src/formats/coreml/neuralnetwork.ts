@@ -72,6 +72,8 @@ class Scope {
   private readonly latest = new Map<string, Value>();
   /** Wire names written in this scope (for control-flow outputs). */
   readonly written = new Set<string>();
+  /** Per base name, the suffix to try next: a name written n times costs n lookups, not n². */
+  private readonly suffixes = new Map<string, number>();
 
   constructor(readonly graph: Graph, readonly parent: Scope | null) {}
 
@@ -81,12 +83,21 @@ class Scope {
 
   write(name: string, type: ValueType | null): Value {
     if (name === '') throw new ModelError(`a layer output in '${this.graph.path}' has no name`);
-    const irName = this.graph.values.has(name) ? this.graph.freshName(`${name}_v`) : name;
+    const irName = this.graph.values.has(name) ? this.fresh(`${name}_v`) : name;
     const v = this.graph.newValue(irName, type);
     if (irName !== name) v.origin = { nnName: name };
     this.latest.set(name, v);
     this.written.add(name);
     return v;
+  }
+
+  /** What graph.freshName(base) returns (base, base_1, base_2, ...), resuming where it left off. */
+  private fresh(base: string): string {
+    let i = this.suffixes.get(base) ?? 0;
+    let name = i === 0 ? base : `${base}_${i}`;
+    while (this.graph.lookup(name)) name = `${base}_${++i}`;
+    this.suffixes.set(base, i + 1);
+    return name;
   }
 }
 
@@ -177,9 +188,11 @@ class NetworkReader {
     // A loop's condition variable is read by the loop itself, not after it.
     if (conditionVar) insideReads.set(conditionVar, (insideReads.get(conditionVar) ?? 0) + 1);
     const exported: string[] = [];
+    const seen = new Set<string>();
     for (const s of inner) {
       for (const name of s.written) {
-        if (exported.includes(name)) continue;
+        if (seen.has(name)) continue;
+        seen.add(name);
         const before = scope.read(name) !== undefined;
         const readAfter = (this.reads.get(name) ?? 0) > (insideReads.get(name) ?? 0);
         if (before || readAfter) exported.push(name);

@@ -1,4 +1,6 @@
 import type { Model as ModelProto } from '../../../proto/coreml.schema.js';
+import { extname } from 'node:path';
+import { WriteError } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import type { Decoded } from '../wire/decoded.js';
 import type { ByteSource } from '../wire/source.js';
@@ -24,4 +26,11 @@ export interface SpecOrigin {
 
 export function coremlOrigin(model: Model): CoremlOrigin {
   return (model.origin ?? {}) as CoremlOrigin;
+}
+
+/** Refuses to write an ONNX model in a Core ML format (there is no converter between the two). */
+export function refuseOnnx(model: Model, path: string): void {
+  if (model.format === 'onnx') {
+    throw new WriteError(`an ONNX model cannot be written as Core ML (${extname(path) || path}); graphlint does not convert between ONNX and Core ML`);
+  }
 }

@@ -3,7 +3,7 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { WriteError } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import { writeAtomically } from '../atomic-write.js';
-import { coremlOrigin } from './origin.js';
+import { coremlOrigin, refuseOnnx } from './origin.js';
 import { modelChanged } from './write.js';
 import { asWriteError, listFiles, replaceDirectory } from './write-package.js';
 
@@ -13,6 +13,7 @@ import { asWriteError, listFiles, replaceDirectory } from './write-package.js';
  * refused with the way out (convert to .mlpackage, which Core ML compiles on load).
  */
 export function writeCompiled(model: Model, dest: string): void {
+  refuseOnnx(model, dest);
   const info = coremlOrigin(model).compiled;
   if (!info) throw new WriteError('only compiled models can be written as .mlmodelc or .mil');
   if (modelChanged(model)) {

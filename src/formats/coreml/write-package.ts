@@ -8,7 +8,7 @@ import type { Piece } from '../wire/encode.js';
 import { BlobAppender } from './blob-writer.js';
 import { milToSpec } from './mil-to-proto.js';
 import { newManifest, type Manifest } from './mlpackage.js';
-import { coremlOrigin } from './origin.js';
+import { coremlOrigin, refuseOnnx } from './origin.js';
 import { encodeSpec } from './write.js';
 
 /**
@@ -33,6 +33,7 @@ interface Plan {
 }
 
 export function writeMlpackage(model: Model, dest: string): void {
+  refuseOnnx(model, dest);
   const plan = planPackage(model);
   const origin = coremlOrigin(model);
   const same = origin.package && resolve(origin.package.dir) === resolve(dest);

@@ -1,4 +1,5 @@
 import { dirname, relative, resolve } from 'node:path';
+import { WriteError } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import { graphsWithin } from '../../ir/model.js';
 import { copyAtomically, writeAtomically } from '../atomic-write.js';
@@ -22,6 +23,9 @@ export { encodeOnnx } from './write.js';
  * the same relative names, so the new file is complete.
  */
 export function writeOnnx(model: Model, path: string, options: WriteOnnxOptions = {}): void {
+  if (model.format !== 'onnx') {
+    throw new WriteError(`a Core ML model (${model.format}) cannot be written as ONNX; convert between .mlmodel, .mlpackage and .mlmodelc instead`);
+  }
   const external: ExternalData | undefined = options.externalData
     ? { location: options.externalData.location, minBytes: options.externalData.minBytes ?? 1024, file: new Emitter() }
     : undefined;
@@ -61,6 +65,7 @@ export function externalFiles(model: Model): Set<string> {
     for (const g of graphsWithin(root)) {
       for (const v of g.initializers) if (v.constant?.storage.kind === 'external') files.add(v.constant.storage.file);
       for (const n of g.nodes) {
+        if (!n.hasAttrs) continue;
         for (const [, a] of n.attrs) {
           const tensors = a.type === 'tensor' ? [a.value] : a.type === 'tensors' ? a.value : [];
           for (const t of tensors) if (t.storage.kind === 'external') files.add(t.storage.file);

@@ -41,6 +41,10 @@ function lazyTensor(t: Decoded<TensorProto>, ctx: TensorContext): Tensor {
 
   if (t.raw_data !== undefined) {
     const raw = t.raw_data;
+    // raw_data holds exactly dtype × dims bytes: any other size would be misread element by element.
+    if (expected !== undefined && raw.length !== expected) {
+      throw new ModelError(`tensor '${t.name ?? ''}': ${dtype}[${dims.join(',')}] needs ${expected} bytes but raw_data holds ${raw.length}`, ctx.file);
+    }
     const storage: TensorStorage = { kind: 'file', file: ctx.file, offset: raw.offset, length: raw.length };
     const load = (): Uint8Array => raw.data ?? ctx.source.read(raw.offset, raw.length);
     return new Tensor(dtype, dims, storage, load, dtype === 'string' ? undefined : raw.length);
@@ -73,9 +77,13 @@ function externalTensor(
   const st = statSync(path);
   if (!st.isFile()) throw new ModelError(`${what}: '${location}' is not a regular file`, ctx.file);
   const size = st.size;
-  const length = lengthText !== undefined ? parseCount(lengthText, `${what}: length`, ctx.file) : size - offset;
+  // Without a length the tensor takes the bytes its type and dims need (as ONNX Runtime reads it).
+  const length = lengthText !== undefined ? parseCount(lengthText, `${what}: length`, ctx.file) : expected ?? size - offset;
   if (offset + length > size || length < 0) {
     throw new ModelError(`${what} needs bytes ${offset}..${offset + length} of '${location}', which has ${size}`, ctx.file);
+  }
+  if (expected !== undefined && length !== expected) {
+    throw new ModelError(`${what}: ${dtype}[${dims.join(',')}] needs ${expected} bytes but its length is ${length}`, ctx.file);
   }
   const storage: TensorStorage = { kind: 'external', file: path, offset, length };
   const load = (): Uint8Array => {
@@ -113,6 +121,10 @@ export function numbersOf(field: PackedNumbers | undefined, ctx: TensorContext, 
 function typedFieldBytes(t: Decoded<TensorProto>, dtype: DType, count: number, ctx: TensorContext): Uint8Array {
   const bits = DTYPE_BITS[dtype];
   if (dtype === 'string') return new Uint8Array(0);
+  // Every stored value takes at least a byte of the message (two 4-bit ones per int32 at most):
+  // a count beyond that is declared, not stored, and must not size an allocation.
+  const span = t.$span.end - t.$span.start;
+  if (count > 2 * span) throw new ModelError(`tensor '${t.name ?? ''}' declares ${count} elements but its ${span} bytes cannot store them`, ctx.file);
   const out = new Uint8Array(Math.ceil((bits * count) / 8));
   const view = new DataView(out.buffer);
   const need = (values: number[], per = 1): number[] => {

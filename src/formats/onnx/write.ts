@@ -185,7 +185,7 @@ class GraphWriter {
     };
     for (const e of entries) {
       switch (e.field) {
-        case F.graph.node: once(e.field, () => this.nodes(out, graph)); break;
+        case F.graph.node: once(e.field, () => this.nodes(out, graph, proto)); break;
         case F.graph.initializer: once(e.field, () => this.initializers(out, graph)); break;
         case F.graph.sparse: once(e.field, () => this.sparse(out, graph)); break;
         case F.graph.input: once(e.field, () => this.interface(out, e.field, graph.inputs, proto.input ?? [])); break;
@@ -202,8 +202,15 @@ class GraphWriter {
     return out;
   }
 
-  private nodes(out: Emitter, graph: Graph): void {
-    for (const n of graph.nodes) this.node(out, n);
+  private nodes(out: Emitter, graph: Graph, proto?: Decoded<GraphProto>): void {
+    // Unchanged nodes are copied with their original tag and length, so that a run of them
+    // is one copy: a --fix of a big graph writes a handful of ranges, not a piece per node.
+    const whole = proto && this.source && graph.changed ? originalNodeFields(proto) : undefined;
+    for (const n of graph.nodes) {
+      const field = whole && !n.changed ? whole.get(n.origin) : undefined;
+      if (field) out.copy(this.source!, field.start, field.end);
+      else this.node(out, n);
+    }
   }
 
   private node(out: Emitter, n: Node): void {
@@ -336,11 +343,39 @@ class GraphWriter {
   }
 }
 
+/**
+ * Each original node message → its whole field in the graph (tag and length included), from
+ * the graph's field entries: the i-th `node` entry is the i-th decoded node.
+ */
+function originalNodeFields(proto: Decoded<GraphProto>): Map<unknown, Span> | undefined {
+  const nodes = proto.node ?? [];
+  const entries = proto.$entries;
+  if (!entries) return undefined;
+  const map = new Map<unknown, Span>();
+  let i = 0;
+  for (const e of entries) {
+    if (e.field !== F.graph.node) continue;
+    const n = nodes[i++];
+    // The body ends where the field ends; anything else means the two lists do not line up.
+    if (!n || n.$span.end !== e.end) return undefined;
+    map.set(n, e);
+  }
+  return i === nodes.length ? map : undefined;
+}
+
+const definedNames = new WeakMap<object, Set<string>>();
+
 /** True when `name` was produced in the original graph (so its absence now means it was removed). */
 function wasDefined(graph: Graph, name: string): boolean {
   const proto = graph.origin as Decoded<GraphProto> | undefined;
   if (!proto) return false;
-  return (proto.node ?? []).some((n) => (n.output ?? []).includes(name));
+  let names = definedNames.get(proto);
+  if (!names) {
+    names = new Set();
+    for (const n of proto.node ?? []) for (const out of n.output ?? []) names.add(out);
+    definedNames.set(proto, names);
+  }
+  return names.has(name);
 }
 
 function encodeValueInfo(name: string, type: ValueType | null): Emitter {

@@ -21,6 +21,7 @@ export class WireDecoder {
   private buf: Buffer = Buffer.alloc(0);
   private base = 0;
   private pos = 0;
+  private windowSize = MIN_WINDOW;
   /** Told where decoding has got to each time a new window of the file is read (for progress). */
   onWindow: ((position: number) => void) | undefined;
 
@@ -29,7 +30,7 @@ export class WireDecoder {
   /** Decodes the message of `schema` that occupies [start, end). */
   decode<T>(schema: MessageSchema, start: number, end: number, depth = 0): Decoded<T> {
     if (depth > MAX_DEPTH) this.fail(start, `messages nested deeper than ${MAX_DEPTH} levels`);
-    const msg = new (schema.shape ??= messageShape())(schema.name, start, end) as Record<string, unknown>;
+    const msg = new (schema.shape ??= messageShape(schema.name))(schema.name, start, end) as Record<string, unknown>;
     const entries: Entry[] | undefined = schema.keepEntries ? [] : undefined;
     if (entries) msg.$entries = entries;
     this.pos = start;
@@ -68,14 +69,16 @@ export class WireDecoder {
     const name = field.name;
     if (field.mapKey !== undefined) {
       if (wire !== 2) return false;
-      const [len, bodyStart] = this.lengthPrefix(end);
+      const len = this.lengthPrefix(end);
+      const bodyStart = this.pos;
       const pair = this.readMapEntry(field, bodyStart, bodyStart + len, depth);
       append(msg, name, pair);
       return true;
     }
     if (field.message) {
       if (wire !== 2) return false;
-      const [len, bodyStart] = this.lengthPrefix(end);
+      const len = this.lengthPrefix(end);
+      const bodyStart = this.pos;
       const child = this.decode(field.message, bodyStart, bodyStart + len, depth + 1);
       this.pos = bodyStart + len;
       if (field.repeated) append(msg, name, child);
@@ -85,7 +88,8 @@ export class WireDecoder {
     const kind = field.scalar!;
     if (kind === 'string' || kind === 'bytes') {
       if (wire !== 2) return false;
-      const [len, bodyStart] = this.lengthPrefix(end);
+      const len = this.lengthPrefix(end);
+      const bodyStart = this.pos;
       const value = kind === 'string' ? (field.intern ? this.interned(bodyStart, len) : this.string(bodyStart, len)) : this.bytes(bodyStart, len);
       this.pos = bodyStart + len;
       if (field.repeated) append(msg, name, value);
@@ -93,7 +97,8 @@ export class WireDecoder {
       return true;
     }
     if (field.repeated && wire === 2) {
-      const [len, bodyStart] = this.lengthPrefix(end);
+      const len = this.lengthPrefix(end);
+      const bodyStart = this.pos;
       this.readPacked(msg, name, kind, bodyStart, len);
       this.pos = bodyStart + len;
       return true;
@@ -122,7 +127,8 @@ export class WireDecoder {
       if (number === 1 && wire === wireOf(field.mapKey!)) {
         key = this.mapScalar(field.mapKey!, end);
       } else if (number === 2 && field.message && wire === 2) {
-        const [len, bodyStart] = this.lengthPrefix(end);
+        const len = this.lengthPrefix(end);
+        const bodyStart = this.pos;
         value = this.decode(field.message, bodyStart, bodyStart + len, depth + 1);
         this.pos = bodyStart + len;
       } else if (number === 2 && field.scalar && wire === wireOf(field.scalar)) {
@@ -137,7 +143,8 @@ export class WireDecoder {
 
   private mapScalar(kind: ScalarKind, end: number): unknown {
     if (kind === 'string' || kind === 'bytes') {
-      const [len, bodyStart] = this.lengthPrefix(end);
+      const len = this.lengthPrefix(end);
+      const bodyStart = this.pos;
       const v = kind === 'string' ? this.string(bodyStart, len) : this.bytes(bodyStart, len);
       this.pos = bodyStart + len;
       return v;
@@ -167,7 +174,12 @@ export class WireDecoder {
   private at(pos: number, n: number): number {
     const i = pos - this.base;
     if (i >= 0 && i + n <= this.buf.length) return i;
-    this.buf = this.src.window(pos, n);
+    // Reading on from where the last window ended, windows grow to 1 MiB; after a jump (a
+    // weight skipped by offset) they start small again, so the next few fields do not cost
+    // a megabyte of the weight that follows them.
+    const onward = pos >= this.base && pos <= this.base + this.buf.length;
+    this.windowSize = onward ? Math.min(this.windowSize * 4, MAX_WINDOW) : MIN_WINDOW;
+    this.buf = this.src.window(pos, n, this.windowSize);
     this.base = pos;
     this.onWindow?.(pos);
     return 0;
@@ -216,7 +228,8 @@ export class WireDecoder {
     return this.fail(pos, 'a varint longer than 10 bytes');
   }
 
-  private lengthPrefix(end: number): [number, number] {
+  /** Reads a length and checks it fits; the body starts at `this.pos`. */
+  private lengthPrefix(end: number): number {
     const len = this.varint(end);
     const bodyStart = this.pos;
     // A ten-byte varint reads as a negative int64: as a length it would move backwards.
@@ -224,7 +237,7 @@ export class WireDecoder {
     if (len > end - bodyStart) {
       this.fail(bodyStart, `a field declares ${len} bytes but only ${end - bodyStart} remain`);
     }
-    return [len, bodyStart];
+    return len;
   }
 
   private scalar(kind: ScalarKind, end: number): number | boolean {
@@ -303,7 +316,7 @@ export class WireDecoder {
       case 0: this.varint(end); return;
       case 1: this.advance(8, end); return;
       case 5: this.advance(4, end); return;
-      case 2: { const [len, bodyStart] = this.lengthPrefix(end); this.pos = bodyStart + len; return; }
+      case 2: { const len = this.lengthPrefix(end); this.pos += len; return; }
       case 3: this.skipGroup(number, end, depth); return;
       default: this.fail(this.pos, `wire type ${wire} is not valid protobuf`);
     }
@@ -331,6 +344,10 @@ export class WireDecoder {
     throw new ModelError(`malformed protobuf at byte ${at}: ${what}`, this.src.name);
   }
 }
+
+/** File windows: the first after a jump, and the largest. */
+const MIN_WINDOW = 16 * 1024;
+const MAX_WINDOW = 1 << 20;
 
 const INTERN_SLOTS = 4096;
 /** Shared by all decoders: the strings it holds are immutable, and recur across models too. */
@@ -387,20 +404,31 @@ function negativeInt64(buf: Buffer, start: number): number {
   return Number(BigInt.asIntN(64, v));
 }
 
+const START = Symbol('start');
+const END = Symbol('end');
+
 /**
  * The class of one schema's decoded messages. One per schema, so that V8 sizes each kind of
- * message for the fields it turns out to have (in-object, no separate property store):
- * a third less memory for a graph of a million nodes. Instances are plain data objects.
+ * message for the fields it turns out to have (in-object, no separate property store).
+ * `$type` lives on the class and `$span` is made when asked for from two numbers kept under
+ * symbols (invisible to Object.keys, like the meta fields were meant to be): a graph of a
+ * million nodes has millions of messages, and each object less is less to collect.
  */
-function messageShape(): new (type: string, start: number, end: number) => object {
-  return class Message {
-    $type: string;
-    $span: Span;
-    constructor(type: string, start: number, end: number) {
-      this.$type = type;
-      this.$span = { start, end };
+function messageShape(type: string): new (type: string, start: number, end: number) => object {
+  class Message {
+    [START]: number;
+    [END]: number;
+    constructor(_type: string, start: number, end: number) {
+      this[START] = start;
+      this[END] = end;
     }
-  };
+
+    get $span(): Span {
+      return { start: this[START], end: this[END] };
+    }
+  }
+  Object.defineProperty(Message.prototype, '$type', { value: type, enumerable: false, writable: false });
+  return Message;
 }
 
 /** Decodes a packed run of numbers into `out`. */

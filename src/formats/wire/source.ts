@@ -95,10 +95,13 @@ export class ByteSource {
     return target.subarray(0, length);
   }
 
-  /** A window that starts at `offset` and holds at least `min` bytes (fewer only at the end). */
-  window(offset: number, min: number): Buffer {
+  /**
+   * A window that starts at `offset` and holds at least `min` bytes (fewer only at the end),
+   * `size` bytes when the file has them (default 1 MiB).
+   */
+  window(offset: number, min: number, size = WINDOW): Buffer {
     if (this.memory) return this.memory.subarray(offset);
-    const want = Math.min(Math.max(min, WINDOW), this.size - offset);
+    const want = Math.min(Math.max(min, size), this.size - offset);
     return this.read(offset, Math.max(0, want));
   }
 

@@ -23,8 +23,19 @@ export function shapeArg(ctx: NodeContext, i: number): Dim[] | undefined {
   const e = ctx.data(i);
   if (e !== undefined && e.every((x) => x === null || typeof x === 'string' || Number.isInteger(x))) return [...e];
   const s = ctx.shape(i);
-  if (s !== null && s.length === 1 && typeof s[0] === 'number') return new Array<Dim>(s[0]).fill(null);
+  if (s !== null && s.length === 1 && isRank(s[0])) return new Array<Dim>(s[0]).fill(null);
   return undefined;
+}
+
+/**
+ * The most dimensions a tensor is taken to have. A dimension read as a rank (the length of
+ * a shape vector) can be anything a file declares; a larger one is left unknown rather
+ * than turned into an array of that many dims.
+ */
+export const MAX_RANK = 1024;
+
+export function isRank(n: Dim | undefined): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_RANK;
 }
 
 /**

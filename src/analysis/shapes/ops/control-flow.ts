@@ -64,6 +64,7 @@ const scan: ShapeRule = (ctx) => {
   const g = body(ctx, 'body');
   if (ctx.opset < 9) return scan8(ctx, g);
   const nScan = ctx.int('num_scan_inputs') ?? fail('Scan needs num_scan_inputs');
+  if (!Number.isInteger(nScan) || nScan < 0 || nScan > ctx.inputCount) fail(`Scan num_scan_inputs ${nScan} does not fit its ${ctx.inputCount} inputs`);
   const states = ctx.inputCount - nScan;
   const inAxes = ctx.intList('scan_input_axes') ?? new Array<number>(nScan).fill(0);
   const nOut = ctx.outputCount - states;

@@ -1,7 +1,7 @@
 import type { Dim } from '../../../ir/shape.js';
 import type { NodeContext, RuleTable, ShapeRule } from '../context.js';
 import { addDim, fail, normAxes, normAxis, productOf, unifyDim } from '../dims.js';
-import { intsArg, scalarInt, smallData } from './common.js';
+import { intsArg, isRank, scalarInt, smallData } from './common.js';
 
 /** Ops that select, join or split parts of tensors: slice, gather, concat, split, pad, topk. */
 
@@ -61,7 +61,7 @@ const slice: ShapeRule = (ctx) => {
       touched = new Set(normAxes(axes, s.length));
     } else if (axes === undefined) {
       const len = ctx.shape(1)?.[0];
-      const n = starts?.length ?? ends?.length ?? (typeof len === 'number' ? len : undefined);
+      const n = starts?.length ?? ends?.length ?? (isRank(len) ? len : undefined);
       if (n !== undefined) touched = new Set(Array.from({ length: n }, (_, i) => i));
     }
     return ctx.out(0, dtype, s.map((d, i) => (touched !== null && !touched.has(i) ? d : null)));

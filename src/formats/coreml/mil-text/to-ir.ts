@@ -173,6 +173,7 @@ export function literalTensor(lit: MilLit, ctx: TextContext, what: string): Tens
     const path = scalarOf(v.path);
     const offset = scalarOf(v.offset);
     if (typeof path !== 'string' || typeof offset !== 'number') throw new ModelError(`${what}: BLOBFILE needs a string path and a number offset`, ctx.file);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new ModelError(`${what}: BLOBFILE offset ${rawOf(v.offset)} is not a byte offset`, ctx.file);
     const t = ctx.weights.tensor(path, offset, dtype, fixed, what);
     t.origin = { blob: { path, offset } } satisfies BlobRef;
     return t;
@@ -185,13 +186,19 @@ export function literalTensor(lit: MilLit, ctx: TextContext, what: string): Tens
     return Tensor.fromBytes('string', fixed, joinStrings(strings));
   }
   const nums = flat.map((x) => (x.k === 'num' ? x.v : x.k === 'bool' ? (x.v ? 1 : 0) : fail(ctx, `${what}: expected a number`)));
-  return Tensor.fromBytes(dtype as DType, fixed, encodeElements(dtype, nums));
+  return Tensor.fromBytes(dtype as DType, fixed, encodeElements(dtype, nums, what));
 }
 
 function flatten(v: MilLit, out: MilLit[], depth: number, ctx: TextContext, what: string): void {
   if (depth > 64) fail(ctx, `${what}: nested too deeply`);
   if (v.k === 'array') for (const x of v.items) flatten(x, out, depth + 1, ctx, what);
   else out.push(v);
+}
+
+/** A number literal as written (`nan`, `1e99`), for messages. */
+function rawOf(l: MilLit): string {
+  const v = l.k === 'typed' ? l.value : l;
+  return v.k === 'num' ? `'${v.raw}'` : 'that is not a number';
 }
 
 function scalarOf(l: MilLit): string | number | undefined {
