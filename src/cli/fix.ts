@@ -5,7 +5,6 @@ import { RULES } from '../../rules/index.js';
 import { inferShapes } from '../analysis/shapes/index.js';
 import { ModelError, UsageError, WriteError } from '../errors.js';
 import { describeError, fatalResult } from '../engine/analyze-file.js';
-import { findConfig, loadConfig, type ResolvedConfig } from '../engine/config.js';
 import { fixModel } from '../engine/fix-loop.js';
 import { lintModel } from '../engine/lint-file.js';
 import type { TargetId } from '../engine/rule.js';
@@ -26,8 +25,9 @@ import type { PartitionPlan } from '../targets/partition.js';
 import { cachedPlan, planPartitions } from '../targets/plan.js';
 import { VERSION } from '../version.js';
 import { discover } from './discover.js';
-import { parseInputShapes, parseRuleFlags, type LintArgs } from './lint.js';
+import type { LintArgs } from './lint.js';
 import type { CliIo } from './main.js';
+import { RunSettings } from './settings.js';
 
 /** The fix options of the lint command (CONTRACT.md). */
 export interface FixArgs {
@@ -61,23 +61,12 @@ export async function fixCommand(args: LintArgs & FixArgs, io: CliIo, write: (te
   if (args.out !== undefined && dryRun) throw new UsageError('--out writes the fixed model, which --fix-dry-run never does');
   const tolerance = args.verifyTolerance ?? DEFAULT_TOLERANCE;
   if (!(tolerance >= 0)) throw new UsageError('--verify-tolerance must be a number ≥ 0');
-  const list = (x: string | string[] | undefined): string[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
-  const overrides = parseRuleFlags(list(args.rule));
-  const inputShapes = parseInputShapes(list(args.inputShape));
+  const run = new RunSettings(args);
+  const inputShapes = run.inputShapes;
   const targets = discover(paths);
   if (args.out !== undefined && targets.length !== 1) {
     throw new UsageError(`--out takes exactly one input model; ${targets.length} were given`);
   }
-  const explicit = args.config ? loadConfig(args.config, RULES) : undefined;
-  const configs = new Map<string, ResolvedConfig | undefined>();
-  const configFor = (path: string): ResolvedConfig | undefined => {
-    if (explicit) return explicit;
-    const file = findConfig(path);
-    if (file === null) return undefined;
-    if (!configs.has(file)) configs.set(file, loadConfig(file, RULES));
-    return configs.get(file);
-  };
-
   const results: FileResult[] = [];
   const plans = new Map<string, PartitionPlan>();
   let target: TargetId = args.target ?? 'ane';
@@ -87,13 +76,9 @@ export async function fixCommand(args: LintArgs & FixArgs, io: CliIo, write: (te
       results.push({ path: t.path, format: null, fatal: { message: t.problem }, stats: null, diagnostics: [] });
       continue;
     }
-    const config = configFor(t.path);
-    target = args.target ?? config?.target ?? 'ane';
-    const settings = new Map<string, RuleSettings>(config?.settings ?? []);
-    for (const [id, severity] of overrides) {
-      const rule = RULES.find((r) => r.meta.id === id)!;
-      settings.set(id, { severity, options: settings.get(id)?.options ?? rule.meta.defaultOptions });
-    }
+    const judged = run.for(t.path);
+    target = judged.target;
+    const settings = judged.settings;
     const done = await fixOne(t.path, {
       target, settings, inputShapes, unsafe: !!args.fixUnsafe, dryRun, out: args.out, verify: !!args.verify, tolerance,
       ...(args.coremlFormat ? { coremlEp: { format: args.coremlFormat } } : {}),

@@ -1,10 +1,9 @@
 import { RULES } from '../../rules/index.js';
 import { UsageError } from '../errors.js';
 import type { DebugLine } from '../engine/context.js';
-import { findConfig, loadConfig, type ResolvedConfig } from '../engine/config.js';
 import { lintFile } from '../engine/lint-file.js';
 import type { TargetId } from '../engine/rule.js';
-import type { RuleSettings, SeveritySetting } from '../engine/run-rules.js';
+import type { SeveritySetting } from '../engine/run-rules.js';
 import { formatHtml } from '../report/html.js';
 import { formatJson } from '../report/json.js';
 import type { CoremlFormat } from '../targets/coreml-ep-ops.js';
@@ -17,6 +16,7 @@ import { formatText } from '../report/text.js';
 import { VERSION } from '../version.js';
 import { discover } from './discover.js';
 import type { CliIo } from './main.js';
+import { RunSettings } from './settings.js';
 import { showProgress } from './progress.js';
 import type { Dim } from '../ir/shape.js';
 
@@ -69,18 +69,8 @@ export function parseInputShapes(flags: readonly string[]): Map<string, Dim[]> {
 export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, file?: string) => void): number {
   const paths = args.paths ?? [];
   if (paths.length === 0) throw new UsageError('no models given. Usage: graphlint <model.onnx|model.mlpackage|dir ...>');
-  const list = (x: string | string[] | undefined): string[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
-  const overrides = parseRuleFlags(list(args.rule));
-  const inputShapes = parseInputShapes(list(args.inputShape));
-  const explicit = args.config ? loadConfig(args.config, RULES) : undefined;
-  const configs = new Map<string, ResolvedConfig | undefined>();
-  const configFor = (path: string): ResolvedConfig | undefined => {
-    if (explicit) return explicit;
-    const file = findConfig(path);
-    if (file === null) return undefined;
-    if (!configs.has(file)) configs.set(file, loadConfig(file, RULES));
-    return configs.get(file);
-  };
+  const run = new RunSettings(args);
+  const inputShapes = run.inputShapes;
 
   const results: FileResult[] = [];
   const plans = new Map<string, PartitionPlan>();
@@ -92,13 +82,9 @@ export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, fil
       results.push({ path: t.path, format: null, fatal: { message: t.problem }, stats: null, diagnostics: [] });
       continue;
     }
-    const config = configFor(t.path);
-    target = args.target ?? config?.target ?? 'ane';
-    const settings = new Map<string, RuleSettings>(config?.settings ?? []);
-    for (const [id, severity] of overrides) {
-      const rule = RULES.find((r) => r.meta.id === id)!;
-      settings.set(id, { severity, options: settings.get(id)?.options ?? rule.meta.defaultOptions });
-    }
+    const judged = run.for(t.path);
+    target = judged.target;
+    const settings = judged.settings;
     // Partitions are computed when the report shows them or the partition-boundary rule needs them.
     const boundaryRule = settings.get('partition-boundary')?.severity ?? 'warning';
     const partitions = args.format === 'json' || args.format === 'html' || boundaryRule !== 'off';
