@@ -103,6 +103,15 @@ describe('messages stay on one line', () => {
   });
 });
 
+describe('ONNX functions', () => {
+  it('a function listing an input twice is refused in words (an invariant failed)', () => {
+    refused(onnx({ name: 'g', input: [vi('x', [1])], node: [{ op_type: 'F', domain: 'local', input: ['x', 'x'], output: ['y'] }], output: [vi('y', [1])] },
+      { opset_import: [{ domain: '', version: 17 }, { domain: 'local', version: 1 }],
+        functions: [{ name: 'F', domain: 'local', input: ['a', 'a'], output: ['b'], node: [{ op_type: 'Relu', input: ['a'], output: ['b'] }] }] }),
+    /function 'F' lists input 'a' twice/);
+  });
+});
+
 describe('ONNX graph order', () => {
   const relu = (name: string, input: string, output: string): Record<string, unknown> => ({ op_type: 'Relu', name, input: [input], output: [output] });
 
@@ -172,6 +181,18 @@ describe('work that grew with what a file declares', () => {
     expect(lint(p).fatal).toBeNull();
     expect(performance.now() - t).toBeLessThan(3000);
     expect(process.memoryUsage().heapUsed - heap).toBeLessThan(200 << 20);
+  });
+
+  it('ONNX Runtime constant folding: Expand to a static shape of 2^27 elements is not computed (took 22 s and 1 GB each)', () => {
+    const p = onnx({
+      name: 'g', input: [vi('y', [1, 2 ** 20, 128])], initializer: [{ name: 'z', dims: [1, 1, 128], data_type: 1, raw_data: Buffer.alloc(512) }],
+      node: [{ op_type: 'Shape', input: ['y'], output: ['s'] }, { op_type: 'Expand', input: ['z', 's'], output: ['e'] },
+        { op_type: 'Add', input: ['y', 'e'], output: ['o'] }],
+      output: [vi('o', [1, 2 ** 20, 128])],
+    });
+    const t = performance.now();
+    for (const target of ['ane', 'coreml-ep'] as const) expect(lintFile(p, { rules: RULES, target, partitions: true }).result.fatal).toBeNull();
+    expect(performance.now() - t).toBeLessThan(5000);
   });
 
   it('ONNX typed fields: a tensor declaring 2^40 elements but storing one is refused before anything is allocated', () => {

@@ -155,6 +155,7 @@ function run(n: Node, ins: readonly (Small | undefined)[]): (Small | undefined)[
       const rank = x!.dims.length;
       const axis = norm(attrInt(n.attrs, 'axis') ?? 0, rank);
       const outer = count(x!.dims.slice(0, axis));
+      if (!(outer <= EVAL_LIMIT)) return undefined; // a zero-size input may declare any other dims
       const data: number[] = [];
       for (let o = 0; o < outer; o++) {
         for (const v of ins) {
@@ -173,6 +174,7 @@ function run(n: Node, ins: readonly (Small | undefined)[]): (Small | undefined)[
       const outer = count(x!.dims.slice(0, axis));
       const inner = count(x!.dims.slice(axis + 1));
       const size = x!.dims[axis]!;
+      if (!(outer <= EVAL_LIMIT && outer * idx.data.length * inner <= EVAL_LIMIT)) return undefined;
       const data: number[] = [];
       for (let o = 0; o < outer; o++) {
         for (const raw of idx.data) {
@@ -220,6 +222,8 @@ function run(n: Node, ins: readonly (Small | undefined)[]): (Small | undefined)[
     case 'Expand': {
       const shape = ins[1];
       if (!shape) return undefined;
+      // The result is at least as large as the shape operand: too large, it is not made (a declared 2^30 was).
+      if (!shape.data.every((d) => Number.isInteger(d) && d >= 0) || count(shape.data) > EVAL_LIMIT) return undefined;
       return [broadcast(x!, make('float32', shape.data, new Array(count(shape.data)).fill(0)), (p) => p, x!.dtype)];
     }
     case 'Tile': {

@@ -196,7 +196,11 @@ class GraphReader {
 
   fillFunction(graph: Graph, fn: Decoded<FunctionProto>): void {
     graph.origin = fn;
-    for (const name of fn.input ?? []) graph.inputs.push(graph.newValue(name));
+    for (const name of fn.input ?? []) {
+      const v = graph.tryNewValue(name);
+      if (!v) throw new ModelError(`function '${fn.name ?? ''}' lists input '${name}' twice`, this.ctx.file);
+      graph.inputs.push(v);
+    }
     const body: Decoded<GraphProto> = {
       $type: 'Graph',
       $span: fn.$span,
