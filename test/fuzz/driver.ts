@@ -80,6 +80,8 @@ interface WorkerResult {
   ms: number;
   mem: { heap: number; arrayBuffers: number; external: number; maxRss: number; rss: number };
   touched: string[];
+  /** IR nodes of the models the case read. */
+  nodes?: number;
 }
 
 type Outcome = { kind: 'result'; result: WorkerResult } | { kind: 'hang' } | { kind: 'died'; detail: string };
@@ -173,9 +175,13 @@ export function emptyStats(format: Format): FormatStats {
   };
 }
 
-/** Memory a case may use beyond what it started with: generous, but far below any declared gigabytes. */
-export function memoryLimit(size: number): number {
-  return (256 << 20) + 16 * size;
+/**
+ * Memory a case may use beyond what it started with: proportional to what the file holds
+ * (its bytes, and the IR nodes read from them, ~8 KiB each with analyses and reports),
+ * never to what it declares. Generous, but far below any declared gigabytes.
+ */
+export function memoryLimit(size: number, nodes = 0): number {
+  return (256 << 20) + 16 * size + 8192 * nodes;
 }
 
 export async function runFuzz(opts: FuzzOptions): Promise<Map<Format, FormatStats>> {
@@ -318,12 +324,12 @@ function record(
     s.escapes++;
     fail('escape', `touched outside the model: ${r.touched.join('; ')}`);
   }
-  const limit = memoryLimit(spec.size);
+  const limit = memoryLimit(spec.size, r.nodes ?? 0);
   const grew = Math.max(r.mem.heap, r.mem.arrayBuffers, r.mem.external, r.mem.maxRss);
   if (!s.peakMemory || grew / 2 ** 20 > s.peakMemory.mib) s.peakMemory = { id: spec.id, mib: Math.round(grew / 2 ** 20) };
   if (grew > limit) {
     s.memory++;
-    fail('memory', `memory grew by ${Math.round(grew / 2 ** 20)} MiB for ${spec.size} bytes of input (heap ${Math.round(r.mem.heap / 2 ** 20)}, buffers ${Math.round(r.mem.arrayBuffers / 2 ** 20)}, peak RSS +${Math.round(r.mem.maxRss / 2 ** 20)} MiB)`);
+    fail('memory', `memory grew by ${Math.round(grew / 2 ** 20)} MiB for ${spec.size} bytes of input and ${r.nodes ?? 0} nodes read (heap ${Math.round(r.mem.heap / 2 ** 20)}, buffers ${Math.round(r.mem.arrayBuffers / 2 ** 20)}, peak RSS +${Math.round(r.mem.maxRss / 2 ** 20)} MiB)`);
   }
 }
 

@@ -194,6 +194,7 @@ async function runCase(c) {
     r.message = e instanceof Error ? e.message : String(e);
     r.stack = e instanceof Error ? String(e.stack) : '';
   } finally {
+    r.nodes = models.reduce((n, m) => n + nodeCount(m), 0);
     for (const m of models) closeAll(m);
   }
   return finish(r, before, t0, models, hog);
@@ -213,6 +214,14 @@ function finish(r, before, t0, _models, hog) {
   r.touched = touched;
   if (hog) r.hogged = hog.length; // kept alive until measured
   return r;
+}
+
+/** Nodes of a model and its sub-models (what its memory may be proportional to). @param {any} m @returns {number} */
+function nodeCount(m) {
+  let n = 0;
+  for (const g of m.allGraphs()) n += g.nodes.length;
+  for (const sub of m.submodels) n += nodeCount(sub);
+  return n;
 }
 
 /** The stack of an internal error, from the stages run one by one. @param {string} path @param {string} target */
