@@ -1,0 +1,38 @@
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeAtomically } from '../../src/formats/atomic-write.js';
+import { ByteSource } from '../../src/formats/wire/source.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('writing an output that is one input file whole', () => {
+  it('copies it, with the new file getting the default mode rather than the source\'s', () => {
+    const dir = tempDir();
+    const src = join(dir, 'in.bin');
+    const data = new Uint8Array(300_000).map((_, i) => (i * 7) & 0xff);
+    writeFileSync(src, data);
+    chmodSync(src, 0o600);
+    const fresh = join(dir, 'fresh.bin');
+    writeFileSync(fresh, '');
+    const defaultMode = statSync(fresh).mode & 0o777;
+    const source = ByteSource.fromFile(src);
+    try {
+      const out = join(dir, 'out.bin');
+      writeAtomically(out, [{ source, offset: 0, length: source.size }]);
+      expect(Buffer.compare(readFileSync(out), Buffer.from(data))).toBe(0);
+      expect(statSync(out).mode & 0o777).toBe(defaultMode);
+      // An existing file keeps its permissions.
+      chmodSync(out, 0o640);
+      writeAtomically(out, [{ source, offset: 0, length: source.size }]);
+      expect(statSync(out).mode & 0o777).toBe(0o640);
+      expect(Buffer.compare(readFileSync(out), Buffer.from(data))).toBe(0);
+      // Part of a file, or a file with bytes around it, goes through the copy loop.
+      writeAtomically(out, [new Uint8Array([1, 2]), { source, offset: 0, length: source.size }]);
+      expect(readFileSync(out).length).toBe(data.length + 2);
+      writeAtomically(out, [{ source, offset: 10, length: 100 }]);
+      expect(Buffer.compare(readFileSync(out), Buffer.from(data.subarray(10, 110)))).toBe(0);
+    } finally {
+      source.close();
+    }
+  });
+});
