@@ -44,7 +44,7 @@ export class TerminalProgress implements ProgressSink {
     const amount = this.unit === 'bytes' ? `${size(done)}${this.total ? ` of ${size(this.total)}` : ''}` : `${done}${this.total ? `/${this.total}` : ''}`;
     const percent = this.total > 0 ? `${String(Math.min(100, Math.floor((100 * done) / this.total))).padStart(3)}%  ` : '';
     let line = `${this.label}  ${percent}${amount}${note ? `  ${note}` : ''}`;
-    const width = (this.stream.columns ?? 80) - 1;
+    const width = (this.stream.columns || 80) - 1; // 0 when the terminal does not say
     if (line.length > width) line = `${line.slice(0, Math.max(0, width - 1))}…`;
     this.stream.write(`\r\x1b[2K${line}`);
     this.drawn = true;
