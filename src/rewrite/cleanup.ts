@@ -25,7 +25,7 @@ export function removeDead(start: Iterable<Value>, names: NameSource): CleanupRe
     const p = v.producer;
     if (p) {
       if (SIDE_EFFECTS.has(p.op) || p.subgraphs().length > 0) continue;
-      if (!p.graph.nodes.includes(p)) continue;
+      if (!p.graph.contains(p)) continue;
       if (p.outputs.some((o) => o.uses.length > 0 || o.isGraphOutput)) continue;
       p.graph.removeNode(p);
       removed.push(p);

@@ -54,7 +54,7 @@ export const commonSubexpressionElimination: GraphPass = {
       if (o.isGraphOutput) continue;
       view.replaceUses(o, rep);
       changed = true;
-      if (n.outputs.every((x) => x.uses.length === 0 && !x.isGraphOutput) && n.graph === graph && graph.nodes.includes(n)) {
+      if (n.outputs.every((x) => x.uses.length === 0 && !x.isGraphOutput) && graph.contains(n)) {
         view.count(this.id);
         view.removeNode(n, this.id, `common-subexpression elimination: it computes the same as ${rep.producer?.label ?? rep.name}`, rep.producer ?? undefined);
       }

@@ -42,7 +42,7 @@ export const constantFolding: GraphPass = {
     let changed = false;
     const gaps = onnxShapeGaps(view.model, opset);
     for (const n of [...graph.nodes]) {
-      if (!graph.nodes.includes(n)) continue;
+      if (!graph.contains(n)) continue;
       if (n.op === 'If' && (n.domain === '' || n.domain === 'ai.onnx')) {
         if (inlineIf(view, n)) {
           changed = true;

@@ -110,16 +110,17 @@ export function optimizeForOrt(model: Model, options: OrtOptimizeOptions = {}): 
 function applyRules(view: OrtView, graph: Graph, opset: number): boolean {
   let changed = false;
   for (const n of [...graph.nodes]) {
-    if (!graph.nodes.includes(n)) continue;
+    if (!graph.contains(n)) continue;
     for (const rule of LEVEL1_RULES) {
       if (!rule.ops.includes(n.op)) continue;
       if (rule.apply(view, n, opset)) {
         view.count(rule.id);
         changed = true;
-        if (!graph.nodes.includes(n)) break;
+        if (!graph.contains(n)) break;
       }
     }
   }
+  view.compact();
   return changed;
 }
 

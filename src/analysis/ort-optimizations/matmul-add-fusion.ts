@@ -24,7 +24,7 @@ export const matmulAddFusion: GraphPass = {
   run(view: OrtView, graph: Graph, opset: number): boolean {
     let changed = false;
     for (const n of [...graph.nodes]) {
-      if (!graph.nodes.includes(n)) continue;
+      if (!graph.contains(n)) continue;
       if (fuse(view, graph, n, opset)) {
         view.count(this.id);
         changed = true;

@@ -24,7 +24,7 @@ export const reshapeFusion: GraphPass = {
   run(view: OrtView, graph: Graph, opset: number): boolean {
     let changed = false;
     for (const n of [...graph.nodes]) {
-      if (!graph.nodes.includes(n) || !isOpAtVersion(n, 'Reshape', [5, 13, 14], opset)) continue;
+      if (!graph.contains(n) || !isOpAtVersion(n, 'Reshape', [5, 13, 14], opset)) continue;
       if ((attrInt(n.attrs, 'allowzero') ?? 0) !== 0) continue;
       if (fuseSubgraph(view, graph, n, opset) || fuseContiguous(view, graph, n)) {
         view.count(this.id);
@@ -151,7 +151,7 @@ function removeBottomUp(view: OrtView, graph: Graph, start: Node, label: string)
   const done = new Set<Node>();
   while (queue.length > 0) {
     const n = queue.shift()!;
-    if (done.has(n) || !graph.nodes.includes(n)) continue;
+    if (done.has(n) || !graph.contains(n)) continue;
     done.add(n);
     if (outputEdgeCount(n) > 1 || producesGraphOutput(n)) continue;
     for (const v of n.inputs) {

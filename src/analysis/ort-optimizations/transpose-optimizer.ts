@@ -27,7 +27,7 @@ export const transposeOptimizer: GraphPass = {
     const leading = outputsLeadingToTranspose(nodes);
     let changed = false;
     for (const n of nodes) {
-      if (!graph.nodes.includes(n)) continue;
+      if (!graph.contains(n)) continue;
       for (let j = 0; j < n.inputs.length; j++) {
         const t = n.inputs[j]?.producer;
         if (!t || t.graph !== graph || !isTranspose(t)) continue;

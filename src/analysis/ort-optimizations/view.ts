@@ -35,6 +35,8 @@ export class OrtView {
   /** Pass id → how many times it changed the graph. */
   readonly applied = new Map<string, number>();
   private engine: ShapeEngine;
+  /** Graphs whose node lists still hold removed nodes (see compact). */
+  private readonly uncompacted = new Set<Graph>();
 
   constructor(readonly original: Model) {
     const { model, originals } = copyModel(original);
@@ -45,6 +47,7 @@ export class OrtView {
 
   /** Runs shape inference over the copy again (after edits), so `elements` sees the new graph. */
   reinfer(): ShapeEngine {
+    this.compact();
     this.engine = new ShapeEngine(this.model, emptyReport());
     this.engine.inferGraph(this.model.graph);
     return this.engine;
@@ -148,6 +151,7 @@ export class OrtView {
     const dropped: Node[] = [];
     const visit = (graph: Graph): void => {
       for (const n of graph.nodes) {
+        if (n.removed) continue;
         dropped.push(n);
         for (const [, sub] of n.subgraphs()) visit(sub);
       }
@@ -187,10 +191,27 @@ export class OrtView {
       const at = v.uses.findIndex((u) => u.node === n && u.index === i);
       if (at >= 0) v.uses.splice(at, 1);
     });
-    const g = n.graph;
-    const at = g.nodes.indexOf(n);
-    if (at >= 0) g.nodes.splice(at, 1);
+    n.removed = true;
+    this.uncompacted.add(n.graph);
     for (const o of n.outputs) if (o.producer === n) o.producer = null;
+  }
+
+  /**
+   * Drops removed nodes from the node lists. Removal only marks a node (splicing it out of a
+   * list of a million nodes, once per removal, made the simulation quadratic); passes skip
+   * marked nodes (`graph.contains`) and this runs between passes, before shapes are inferred.
+   */
+  compact(): void {
+    for (const g of this.uncompacted) {
+      const list = g.nodes;
+      let kept = 0;
+      for (let i = 0; i < list.length; i++) {
+        const n = list[i]!;
+        if (!n.removed) list[kept++] = n;
+      }
+      list.length = kept;
+    }
+    this.uncompacted.clear();
   }
 }
 
