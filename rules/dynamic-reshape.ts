@@ -44,8 +44,9 @@ export default defineRule({
 
   check(ctx) {
     const candidates: Node[] = [];
-    for (const kind of ['reshape', 'tile', 'fill', 'resize']) candidates.push(...ctx.nodesOfKind(kind));
-    for (const op of ['Expand', 'broadcastToDynamic']) candidates.push(...ctx.nodesOfOp(op));
+    // Loops, not push(...): a spread of a million nodes overflows the call stack.
+    for (const kind of ['reshape', 'tile', 'fill', 'resize']) for (const n of ctx.nodesOfKind(kind)) candidates.push(n);
+    for (const op of ['Expand', 'broadcastToDynamic']) for (const n of ctx.nodesOfOp(op)) candidates.push(n);
     let analysis: Analysis | undefined;
     const findings: Finding[] = [];
     for (const n of candidates) {

@@ -82,7 +82,7 @@ export default defineRule<Options>({
     const groups = new Map<Value, Map<Graph, Path[]>>();
     const claimed = new Set<Node>();
     const candidates: Node[] = [];
-    for (const kind of SLICE_KINDS) candidates.push(...ctx.nodesOfKind(kind));
+    for (const kind of SLICE_KINDS) for (const n of ctx.nodesOfKind(kind)) candidates.push(n); // not push(...): too many for a call
     for (const n of candidates) {
       const r = sliceParams(n);
       if (!r.ok) {

@@ -320,7 +320,7 @@ export class Analysis {
       for (const e of parts) {
         if (!e) continue;
         if (!('list' in e)) return all();
-        list.push(...e.list);
+        for (const x of e.list) list.push(x);
       }
       return { list };
     }

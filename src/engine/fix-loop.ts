@@ -207,8 +207,8 @@ export function fixModel(model: Model, options: FixOptions): FixOutcome {
     }
     const start: Value[] = [];
     for (const { tx } of done) {
-      start.push(...tx.released);
-      for (const n of tx.removals) start.push(...n.outputs);
+      for (const v of tx.released) start.push(v); // not push(...): a big fix releases more values than a call takes
+      for (const n of tx.removals) for (const v of n.outputs) start.push(v);
     }
     const cleaned = removeDead(start, names);
     removedNodes += cleaned.nodes.length;

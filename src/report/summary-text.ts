@@ -26,7 +26,7 @@ export function formatSummaryText(results: readonly FileResult[]): string {
     const ops = Object.entries(s.ops);
     if (ops.length) {
       out.push('  ops:');
-      const opWidth = Math.max(...ops.map(([n]) => n.length));
+      const opWidth = ops.reduce((w, [n]) => Math.max(w, n.length), 0); // a file may hold more op types than a call takes arguments
       for (const [op, n] of ops) out.push(`    ${op.padEnd(opWidth)}  ${String(n).padStart(6)}`);
     }
     out.push('');

@@ -30,7 +30,7 @@ export function inlineIf(view: OrtView, n: Node): boolean {
   const tail = graph.nodes.splice(at + 1);
   const map = copyBody(body, graph, (v) => v, (c, o) => created.push([c, o]), { keepLabels: false, rename: true });
   for (const v of body.initializers) graph.initializers.push(map.get(v)!);
-  graph.nodes.push(...tail);
+  for (const t of tail) graph.nodes.push(t); // not push(...): the tail of a big graph is too many arguments
   for (const [c, o] of created) view.adopt(c, o);
   const other = n.attrs.get(value[0] ? 'else_branch' : 'then_branch');
   if (other?.type === 'graph') view.dropGraph(other.value, 'if-inlining', 'it is in the branch of a constant If that is not taken');
