@@ -3,7 +3,9 @@ import { AneOpJudge } from '../src/analysis/unsupported-ops.js';
 import { defineRule, type Finding, type RuleContext } from '../src/engine/rule.js';
 import type { Node } from '../src/ir/graph.js';
 import { fact } from '../src/targets/facts.js';
+import type { CoremlEpJudgement } from '../src/targets/coreml-ep.js';
 import { COREML_EP_SOURCE_COMMIT, coremlEpOpSupport, type CoremlFormat } from '../src/targets/coreml-ep-ops.js';
+import { cachedPlan } from '../src/targets/plan.js';
 
 export type Options = Record<string, never>;
 
@@ -61,7 +63,10 @@ function checkCoremlEp(ctx: RuleContext<Options>): Finding[] {
   // What ONNX Runtime's basic optimizations remove (folded, eliminated, padding fused away) is
   // never shown to the provider (E10). Nodes fused into another op are still judged as themselves.
   const removed = new Map<Node, string>();
-  for (const [n, r] of optimizeForOrt(ctx.model).removed) if (r.into === undefined) removed.set(n, `${r.pass}: ${r.reason}`);
+  // The plan lint made for this file holds that optimized copy: the simulation runs once per file.
+  const planned = cachedPlan(ctx.model, 'coreml-ep')?.judgement as CoremlEpJudgement | undefined;
+  const view = planned?.view ?? optimizeForOrt(ctx.model);
+  for (const [n, r] of view.removed) if (r.into === undefined) removed.set(n, `${r.pass}: ${r.reason}`);
   const findings: Finding[] = [];
   for (const n of ctx.nodes()) {
     const gone = removed.get(n);

@@ -142,11 +142,12 @@ export class Node {
     const own = new Set<Graph>();
     const visit = (g: Graph): void => {
       own.add(g);
+      // Removed nodes are skipped: a list may hold them until its owner compacts it (OrtView).
       for (const n of g.nodes) {
-        for (const [, sub] of n.subgraphs()) visit(sub);
+        if (!n.removed) for (const [, sub] of n.subgraphs()) visit(sub);
       }
       for (const n of g.nodes) {
-        for (const v of n.inputs) if (v && !own.has(v.graph)) found.add(v);
+        if (!n.removed) for (const v of n.inputs) if (v && !own.has(v.graph)) found.add(v);
       }
       for (const v of g.outputs) if (!own.has(v.graph)) found.add(v);
     };

@@ -66,6 +66,7 @@ export function copyBody(
   for (const v of from.initializers) value(v);
   for (const v of from.inputs) value(v);
   for (const n of from.nodes) {
+    if (n.removed) continue; // removed by the pass running now, not yet compacted away (OrtView.compact)
     const attrs = new Map<string, Attribute>();
     const nested: Array<[Graph, Graph]> = [];
     for (const [name, a] of n.attrs) {
