@@ -2,6 +2,7 @@ import { ModelError } from '../../errors.js';
 import type { Bytes, Decoded, Entry, PackedRef, Span } from './decoded.js';
 import type { FieldSchema, MessageSchema, ScalarKind } from './schema.js';
 import type { ByteSource } from './source.js';
+import { FieldSpans } from './spans.js';
 
 /** Bytes fields up to this size are read into memory; larger ones stay on disk. */
 export const INLINE_BYTES = 1024;
@@ -42,11 +43,19 @@ export class WireDecoder {
       if (number === 0) this.fail(entryStart, 'field number 0');
       const byNumber = schema.byNumber ?? fieldsByNumber(schema);
       const field = number < byNumber.length ? byNumber[number] : schema.fields.get(number);
-      if (field === undefined || !this.readField(msg, field, wire, end, depth)) {
+      if (field === undefined || !this.readField(msg, field, wire, end, depth, entryStart)) {
         this.skip(wire, end, number, depth);
         ((msg.$unknown ??= []) as Span[]).push({ start: entryStart, end: this.pos });
       }
-      entries?.push({ field: number, start: entryStart, end: this.pos });
+      if (entries !== undefined) {
+        // A run of a deferred field is one entry: its occurrences are in the field's spans.
+        const last = entries.length > 0 ? entries[entries.length - 1]! : undefined;
+        if (field?.deferred && wire === 2 && last !== undefined && last.field === number && last.end === entryStart) {
+          (last as { end: number }).end = this.pos;
+        } else {
+          entries.push({ field: number, start: entryStart, end: this.pos });
+        }
+      }
     }
     if (this.pos !== end) this.fail(end, 'a field runs past the end of its message');
     // Arrays grown by push keep room for 16 or more elements; a big graph has millions of
@@ -54,8 +63,22 @@ export class WireDecoder {
     for (const name of schema.repeatedNames ?? repeatedNames(schema)) {
       const list = msg[name];
       if (list !== undefined && Array.isArray(list) && list.length > 1 && list.length < 64) msg[name] = list.slice();
+      else if (list instanceof FieldSpans) list.trim();
     }
     return msg as Decoded<T>;
+  }
+
+  /**
+   * The length-delimited field whose tag is at `pos` (a deferred occurrence's fieldStart): its
+   * number and the span of its body. For code that kept only where a field starts.
+   */
+  fieldAt(pos: number): { field: number; start: number; end: number } {
+    const size = this.src.size;
+    this.pos = pos;
+    const tag = this.varint(size);
+    if ((tag & 7) !== 2) this.fail(pos, 'a length-delimited field was expected');
+    const len = this.lengthPrefix(size);
+    return { field: Math.floor(tag / 8), start: this.pos, end: this.pos + len };
   }
 
   /** Reads one occurrence; false when the wire type does not fit the schema (kept as unknown). */
@@ -65,6 +88,7 @@ export class WireDecoder {
     wire: number,
     end: number,
     depth: number,
+    fieldStart: number,
   ): boolean {
     const name = field.name;
     if (field.mapKey !== undefined) {
@@ -79,6 +103,13 @@ export class WireDecoder {
       if (wire !== 2) return false;
       const len = this.lengthPrefix(end);
       const bodyStart = this.pos;
+      if (field.deferred) {
+        // Left for the format's reader to decode when it gets to it (see FieldSpans).
+        const spans = (msg[name] ??= new FieldSpans()) as FieldSpans;
+        spans.push(fieldStart, bodyStart, bodyStart + len);
+        this.pos = bodyStart + len;
+        return true;
+      }
       const child = this.decode(field.message, bodyStart, bodyStart + len, depth + 1);
       this.pos = bodyStart + len;
       if (field.repeated) append(msg, name, child);

@@ -19,6 +19,11 @@ export interface FieldSchema {
   readonly mapKey?: ScalarKind;
   /** A string field whose values recur (op types, domains): decoded once, shared. */
   intern?: boolean;
+  /**
+   * A repeated message field left undecoded: the message holds the occurrences' spans (a
+   * FieldSpans), and the format's reader decodes each one when it gets to it.
+   */
+  deferred?: boolean;
 }
 
 export interface MessageSchema {
