@@ -1,6 +1,5 @@
 import type {
   Attribute as AttributeProto,
-  Function as FunctionProto,
   Graph as GraphProto,
   Model as ModelProto,
   Node as NodeProto,
@@ -19,9 +18,11 @@ import type { ValueType } from '../../ir/types.js';
 import type { Decoded } from '../wire/decoded.js';
 import { WireDecoder } from '../wire/decode.js';
 import { ByteSource } from '../wire/source.js';
+import type { FieldSpans } from '../wire/spans.js';
 import { dtypeFromOnnx } from './dtypes.js';
 import { onnxKind } from './kinds.js';
-import { MODEL } from './schema.js';
+import { NO_SPANS, type FunctionMessage, type GraphMessage, type NodeMessage } from './messages.js';
+import { ATTRIBUTE, MODEL, NODE } from './schema.js';
 import { numbersOf, tensorFromProto, type TensorContext } from './tensor.js';
 
 /** What the ONNX writer needs to copy untouched parts of the original file. */
@@ -57,40 +58,63 @@ export function readOnnxSource(source: ByteSource, path: string): Model {
     proto = decoder.decode<ModelProto>(MODEL, 0, source.size);
   } finally {
     task.end();
+    decoder.onWindow = undefined;
   }
   if (proto.graph === undefined) {
     throw new ModelError('not an ONNX model: no graph (is this an ONNX file?)', path);
   }
-  const model = new Model('onnx', path, proto.graph.name ?? 'main');
-  model.origin = { source, proto } satisfies OnnxOrigin;
-  for (const o of proto.opset_import ?? []) model.opsets.set(o.domain ?? '', o.version ?? 0);
   if (proto.ir_version === undefined || proto.ir_version < 1) {
     throw new ModelError('not an ONNX model: no IR version (is this an ONNX file?)', path);
   }
-  model.info.set('irVersion', proto.ir_version);
+  try {
+    return build(proto, decoder, path, false);
+  } catch (e) {
+    if (e !== OUT_OF_ORDER) throw e;
+    // A node reads a value defined further on: build again, making every output first.
+    return build(proto, decoder, path, true);
+  }
+}
+
+function build(proto: Decoded<ModelProto>, decoder: WireDecoder, path: string, outputsFirst: boolean): Model {
+  const graphProto = proto.graph as unknown as GraphMessage;
+  const model = new Model('onnx', path, graphProto.name ?? 'main');
+  model.origin = { source: decoder.src, proto } satisfies OnnxOrigin;
+  for (const o of proto.opset_import ?? []) model.opsets.set(o.domain ?? '', o.version ?? 0);
+  model.info.set('irVersion', proto.ir_version!);
   if (proto.producer_name) model.info.set('producer', `${proto.producer_name} ${proto.producer_version ?? ''}`.trim());
   for (const p of proto.metadata_props ?? []) model.metadata.set(p.key ?? '', p.value ?? '');
 
-  const ctx: TensorContext = { source, file: path };
-  const building = beginTask(`building the graph of ${basename(path)}`, proto.graph.node?.length ?? 0, 'items');
-  const reader = new GraphReader(model, ctx, building);
+  const ctx: TensorContext = { source: decoder.src, file: path };
+  const building = beginTask(`building the graph of ${basename(path)}`, graphProto.node?.length ?? 0, 'items');
+  const reader = new GraphReader(model, ctx, decoder, outputsFirst, building);
   try {
-    reader.fill(model.graph, proto.graph);
+    reader.fill(model.graph, graphProto, 1);
   } finally {
     building.end();
   }
   for (const fn of proto.functions ?? []) {
     const g = model.newGraph(fn.name ?? '', `${fn.domain ?? ''}:${fn.name ?? ''}`);
-    reader.fillFunction(g, fn);
+    reader.fillFunction(g, fn as unknown as FunctionMessage);
     model.functions.push(g);
   }
   return model;
 }
 
-class GraphReader {
-  constructor(private readonly model: Model, private readonly ctx: TensorContext, private readonly task?: ProgressTask) {}
+/** Thrown when a node reads a name not defined yet, to build the model again with outputs first. */
+const OUT_OF_ORDER = new Error('a node reads a value defined further on');
 
-  fill(graph: Graph, proto: Decoded<GraphProto>): void {
+class GraphReader {
+  constructor(
+    private readonly model: Model,
+    private readonly ctx: TensorContext,
+    private readonly decoder: WireDecoder,
+    /** Make every node's outputs before reading any node's inputs (for files listing nodes out of order). */
+    private readonly outputsFirst: boolean,
+    private readonly task?: ProgressTask,
+  ) {}
+
+  /** Builds `graph` from its message, which is `depth` messages deep in the file. */
+  fill(graph: Graph, proto: GraphMessage, depth: number): void {
     graph.origin = proto;
     const fail = (what: string): never => {
       throw new ModelError(`graph '${graph.path}': ${what}`, this.ctx.file);
@@ -122,63 +146,58 @@ class GraphReader {
       graph.inputs.push(v);
     }
 
-    // Outputs first, so nodes may appear in any order in the file. Arrays are made at their
-    // exact size and handed to the nodes as they are: a big graph has millions of them.
-    const nodes = proto.node ?? [];
-    const outputs: Value[][] = new Array(nodes.length);
-    for (let k = 0; k < nodes.length; k++) {
-      const names = nodes[k]!.output ?? NONE;
-      const made: Value[] = new Array(names.length);
-      for (let j = 0; j < names.length; j++) {
-        const out = names[j]!;
-        if (out === '') {
-          made[j] = new Value('', null, graph);
-          continue;
-        }
-        // One map operation per value, not two: when the name is taken, the map does not
-        // grow, and the model is refused (so the overwritten entry does not matter).
-        const v = new Value(out, null, graph);
-        const before = graph.values.size;
-        graph.values.set(out, v);
-        if (graph.values.size === before) fail(`value '${out}' is produced twice`);
-        made[j] = v;
-      }
-      outputs[k] = made;
-    }
-    const lookup = (name: string, reader: string): Value | null => {
-      if (name === '') return null;
-      return graph.lookup(name) ?? fail(`node '${reader}' reads '${name}', which no node, input or initializer defines`);
-    };
+    // Each node is decoded, turned into an IR node and dropped. Files list nodes in order
+    // (ONNX asks it), so a node's inputs are defined by then; when one is not, the model is
+    // built again with every output made first (see readOnnxSource).
+    const spans = proto.node ?? NO_SPANS;
+    const count = spans.length;
+    const early = this.outputsFirst ? this.allOutputs(graph, spans, depth, fail) : undefined;
     const task = graph === this.model.graph ? this.task : undefined;
-    for (let k = 0; k < nodes.length; k++) {
-      const n = nodes[k]!;
+    for (let k = 0; k < count; k++) {
       if ((k & 0x3fff) === 0) task?.update(k);
+      const n = this.decoder.decode<NodeMessage>(NODE, spans.start(k), spans.end(k), depth + 1);
       const op = n.op_type ?? '';
       const domain = n.domain ?? '';
+      const outputs = early ? early[k]! : makeOutputs(graph, n.output ?? NONE, fail);
       const names = n.input ?? NONE;
       const inputs: (Value | null)[] = new Array(names.length);
-      const label = n.name || `${op}_${k}`;
-      for (let j = 0; j < names.length; j++) inputs[j] = lookup(names[j]!, label);
-      const node = graph.appendNode({ op, domain, kind: onnxKind(op, domain), name: n.name ?? '', origin: n, inputs, outputs: outputs[k]! });
+      for (let j = 0; j < names.length; j++) {
+        const name = names[j]!;
+        if (name === '') {
+          inputs[j] = null;
+          continue;
+        }
+        const v = graph.lookup(name);
+        if (v === undefined) {
+          if (!this.outputsFirst) throw OUT_OF_ORDER;
+          fail(`node '${n.name || `${op}_${k}`}' reads '${name}', which no node, input or initializer defines`);
+        }
+        inputs[j] = v!;
+      }
+      const node = graph.appendNode({ op, domain, kind: onnxKind(op, domain), name: n.name ?? '', origin: spans.fieldStart(k), inputs, outputs });
+      const attributes = n.attribute;
+      if (attributes === undefined) continue;
       // Attributes (subgraphs need the node as their parent for paths and scoping).
       let nested = false;
-      for (const a of n.attribute ?? NONE) {
+      for (let i = 0; i < attributes.length; i++) {
+        const a = this.decoder.decode<AttributeProto>(ATTRIBUTE, attributes.start(i), attributes.end(i), depth + 2);
         const name = a.name ?? '';
         if (node.attrs.has(name)) fail(`node '${node.label}' has attribute '${name}' twice`);
-        const attr = this.attribute(a, graph, node.label);
+        const attr = this.attribute(a, attributes.fieldStart(i), graph, node.label);
         if (attr.type === 'graph' || attr.type === 'graphs') nested = true;
         node.attrs.set(name, attr);
       }
       if (nested) {
         for (const [, sub] of node.subgraphs()) sub.parentNode = node;
-        for (const [, sub] of node.subgraphs()) this.fill(sub, (sub.origin as Decoded<GraphProto>));
+        for (const [, sub] of node.subgraphs()) this.fill(sub, sub.origin as GraphMessage, depth + 3);
       }
     }
     graph.origin = proto;
     sortNodes(graph, fail);
 
     for (const vi of proto.output ?? []) {
-      const v = lookup(vi.name ?? '', 'graph output');
+      const name = vi.name ?? '';
+      const v = name === '' ? undefined : graph.lookup(name) ?? fail(`node 'graph output' reads '${name}', which no node, input or initializer defines`);
       if (!v) fail('a graph output has no name');
       const type = typeOf(vi.type);
       if (type && !v!.type) v!.type = type;
@@ -194,20 +213,30 @@ class GraphReader {
     graph.compactUses();
   }
 
-  fillFunction(graph: Graph, fn: Decoded<FunctionProto>): void {
+  /** Every node's outputs, made before any node is built (a pass of its own over the nodes). */
+  private allOutputs(graph: Graph, spans: FieldSpans, depth: number, fail: (what: string) => never): Value[][] {
+    const outputs: Value[][] = new Array(spans.length);
+    for (let k = 0; k < spans.length; k++) {
+      const n = this.decoder.decode<NodeMessage>(NODE, spans.start(k), spans.end(k), depth + 1);
+      outputs[k] = makeOutputs(graph, n.output ?? NONE, fail);
+    }
+    return outputs;
+  }
+
+  fillFunction(graph: Graph, fn: FunctionMessage): void {
     graph.origin = fn;
     for (const name of fn.input ?? []) {
       const v = graph.tryNewValue(name);
       if (!v) throw new ModelError(`function '${fn.name ?? ''}' lists input '${name}' twice`, this.ctx.file);
       graph.inputs.push(v);
     }
-    const body: Decoded<GraphProto> = {
+    const body = {
       $type: 'Graph',
       $span: fn.$span,
-      node: fn.node ?? [],
+      node: fn.node ?? NO_SPANS,
       value_info: fn.value_info ?? [],
-    } as Decoded<GraphProto>;
-    this.fill(graph, body);
+    } as unknown as GraphMessage;
+    this.fill(graph, body, 1);
     for (const name of fn.output ?? []) {
       const v = graph.lookup(name);
       if (!v) throw new ModelError(`function '${fn.name ?? ''}' output '${name}' is not produced`, this.ctx.file);
@@ -216,10 +245,11 @@ class GraphReader {
     graph.origin = fn;
   }
 
-  private attribute(a: Decoded<AttributeProto>, graph: Graph, nodeLabel: string): Attribute {
+  /** The IR attribute for `a`, whose field starts at `origin` in the file. */
+  private attribute(a: Decoded<AttributeProto>, origin: number, graph: Graph, nodeLabel: string): Attribute {
     const name = a.name ?? '';
     if (a.ref_attr_name) {
-      return { type: 'ref', ref: a.ref_attr_name, refType: ATTRIBUTE_TYPES[a.type ?? 0] ?? 'undefined', origin: a };
+      return { type: 'ref', ref: a.ref_attr_name, refType: ATTRIBUTE_TYPES[a.type ?? 0] ?? 'undefined', origin };
     }
     const type = a.type ? ATTRIBUTE_TYPES[a.type] : inferAttributeType(a);
     const subgraph = (g: Decoded<GraphProto>, slot: string): Graph => {
@@ -228,26 +258,26 @@ class GraphReader {
       return sub;
     };
     switch (type) {
-      case 'float': return { type: 'float', value: a.f ?? 0, origin: a };
-      case 'int': return { type: 'int', value: a.i ?? 0, origin: a };
-      case 'string': return { type: 'string', value: utf8(a.s?.data), origin: a };
+      case 'float': return { type: 'float', value: a.f ?? 0, origin };
+      case 'int': return { type: 'int', value: a.i ?? 0, origin };
+      case 'string': return { type: 'string', value: utf8(a.s?.data), origin };
       case 'tensor':
         if (!a.t) break;
-        return { type: 'tensor', value: tensorFromProto(a.t, this.ctx), origin: a };
+        return { type: 'tensor', value: tensorFromProto(a.t, this.ctx), origin };
       case 'graph':
         if (!a.g) break;
-        return { type: 'graph', value: subgraph(a.g, name), origin: a };
-      case 'floats': return { type: 'floats', value: numbersOf(a.floats, this.ctx, 'float'), origin: a };
-      case 'ints': return { type: 'ints', value: numbersOf(a.ints, this.ctx), origin: a };
-      case 'strings': return { type: 'strings', value: (a.strings ?? []).map((s) => utf8(s.data)), origin: a };
+        return { type: 'graph', value: subgraph(a.g, name), origin };
+      case 'floats': return { type: 'floats', value: numbersOf(a.floats, this.ctx, 'float'), origin };
+      case 'ints': return { type: 'ints', value: numbersOf(a.ints, this.ctx), origin };
+      case 'strings': return { type: 'strings', value: (a.strings ?? []).map((s) => utf8(s.data)), origin };
       case 'tensors':
-        return { type: 'tensors', value: (a.tensors ?? []).map((t) => tensorFromProto(t, this.ctx)), origin: a };
+        return { type: 'tensors', value: (a.tensors ?? []).map((t) => tensorFromProto(t, this.ctx)), origin };
       case 'graphs':
-        return { type: 'graphs', value: (a.graphs ?? []).map((g, i) => subgraph(g, `${name}[${i}]`)), origin: a };
-      case 'type': return { type: 'type', value: typeOf(a.tp), origin: a };
-      case 'types': return { type: 'types', value: (a.type_protos ?? []).map((t) => typeOf(t)), origin: a };
+        return { type: 'graphs', value: (a.graphs ?? []).map((g, i) => subgraph(g, `${name}[${i}]`)), origin };
+      case 'type': return { type: 'type', value: typeOf(a.tp), origin };
+      case 'types': return { type: 'types', value: (a.type_protos ?? []).map((t) => typeOf(t)), origin };
       case 'sparse_tensor': case 'sparse_tensors':
-        return { type: 'opaque', what: type, origin: a };
+        return { type: 'opaque', what: type, origin };
       default: break;
     }
     const declared = type ?? a.type;
@@ -256,6 +286,29 @@ class GraphReader {
 }
 
 const NONE: readonly never[] = [];
+
+/**
+ * A node's output values, registered in the graph's scope. The array is made at its exact
+ * size and handed to the node as it is: a big graph has millions of them.
+ */
+function makeOutputs(graph: Graph, names: readonly string[], fail: (what: string) => never): Value[] {
+  const made: Value[] = new Array(names.length);
+  for (let j = 0; j < names.length; j++) {
+    const out = names[j]!;
+    if (out === '') {
+      made[j] = new Value('', null, graph);
+      continue;
+    }
+    // One map operation per value, not two: when the name is taken, the map does not grow,
+    // and the model is refused (so the overwritten entry does not matter).
+    const v = new Value(out, null, graph);
+    const before = graph.values.size;
+    graph.values.set(out, v);
+    if (graph.values.size === before) fail(`value '${out}' is produced twice`);
+    made[j] = v;
+  }
+  return made;
+}
 
 /**
  * The IR keeps nodes in topological order. ONNX asks the same of files, but some list nodes

@@ -33,3 +33,11 @@ for (const [message, fieldName] of [
   if (!f) throw new Error(`invariant: ONNX schema has no field ${message}.${fieldName}`);
   f.intern = true;
 }
+
+// Nodes and their attributes are decoded by the reader one at a time, as it builds the graph,
+// and not kept: the IR node remembers where its bytes are (see read.ts).
+for (const [message, fieldName] of [['Graph', 'node'], ['Function', 'node'], ['Node', 'attribute']] as const) {
+  const f = schema(message).byName.get(fieldName);
+  if (!f?.message || !f.repeated) throw new Error(`invariant: ONNX schema has no repeated message field ${message}.${fieldName}`);
+  f.deferred = true;
+}

@@ -1,8 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as Protobuf from 'protobufjs';
 import type {
-  Attribute as AttributeProto,
-  Graph as GraphProto,
   Tensor as TensorProto,
   ValueInfo as ValueInfoProto,
 } from '../../../proto/onnx.schema.js';
@@ -15,8 +13,10 @@ import type { ValueType } from '../../ir/types.js';
 import type { Decoded, Span } from '../wire/decoded.js';
 import { clampInt64, Emitter } from '../wire/encode.js';
 import type { MessageSchema } from '../wire/schema.js';
+import { WireDecoder } from '../wire/decode.js';
 import { ByteSource } from '../wire/source.js';
 import { onnxCodeOf } from './dtypes.js';
+import type { GraphMessage, NodeMessage } from './messages.js';
 import type { OnnxOrigin } from './read.js';
 import { ATTRIBUTE, GRAPH, MODEL, NODE, TENSOR, VALUE_INFO } from './schema.js';
 
@@ -81,7 +81,7 @@ export function encodeOnnx(model: Model, external?: ExternalData): Emitter {
   let opsetsDone = false;
   for (const e of proto.$entries ?? []) {
     if (e.field === F.model.graph && proto.graph) {
-      if (model.graph.changed) out.message(F.model.graph, w.graph(model.graph, proto.graph));
+      if (model.graph.changed) out.message(F.model.graph, w.graph(model.graph, proto.graph as unknown as GraphMessage));
       else out.copy(source, e.start, e.end);
     } else if (e.field === F.model.opset && opsetsChanged) {
       if (!opsetsDone) out.raw(encodeOpsets(model));
@@ -140,6 +140,8 @@ const EXTERNAL_ALIGN = 64;
 class GraphWriter {
   /** Files new tensors are copied from, opened once each; owned by the top-level emitter. */
   private readonly sources = new Map<string, ByteSource>();
+  /** Decodes what the reader left in the file (original nodes), made when first needed. */
+  private decoder: WireDecoder | undefined;
 
   constructor(
     private readonly source: ByteSource | undefined,
@@ -167,7 +169,7 @@ class GraphWriter {
     out.message(field, body);
   }
 
-  graph(graph: Graph, proto?: Decoded<GraphProto>): Emitter {
+  graph(graph: Graph, proto?: GraphMessage): Emitter {
     const out = new Emitter();
     const entries = proto?.$entries;
     if (!proto || !entries) {
@@ -185,7 +187,7 @@ class GraphWriter {
     };
     for (const e of entries) {
       switch (e.field) {
-        case F.graph.node: once(e.field, () => this.nodes(out, graph, proto)); break;
+        case F.graph.node: once(e.field, () => this.nodes(out, graph)); break;
         case F.graph.initializer: once(e.field, () => this.initializers(out, graph)); break;
         case F.graph.sparse: once(e.field, () => this.sparse(out, graph)); break;
         case F.graph.input: once(e.field, () => this.interface(out, e.field, graph.inputs, proto.input ?? [])); break;
@@ -202,23 +204,27 @@ class GraphWriter {
     return out;
   }
 
-  private nodes(out: Emitter, graph: Graph, proto?: Decoded<GraphProto>): void {
+  private nodes(out: Emitter, graph: Graph): void {
     // Unchanged nodes are copied with their original tag and length, so that a run of them
     // is one copy: a --fix of a big graph writes a handful of ranges, not a piece per node.
-    const whole = proto && this.source && graph.changed ? originalNodeFields(proto) : undefined;
     for (const n of graph.nodes) {
-      const field = whole && !n.changed ? whole.get(n.origin) : undefined;
-      if (field) out.copy(this.source!, field.start, field.end);
+      const original = !n.changed ? this.originalField(n.origin) : undefined;
+      if (original) out.copy(this.source!, original.fieldStart, original.end);
       else this.node(out, n);
     }
   }
 
+  /** The field an ONNX reader's origin (a node's or attribute's field offset) stands for. */
+  private originalField(origin: unknown): { fieldStart: number; start: number; end: number } | undefined {
+    if (typeof origin !== 'number' || !this.source) return undefined;
+    const { start, end } = (this.decoder ??= new WireDecoder(this.source)).fieldAt(origin);
+    return { fieldStart: origin, start, end };
+  }
+
   private node(out: Emitter, n: Node): void {
-    const origin = n.origin as Decoded<{ name?: string; domain?: string }> | undefined;
-    if (origin && !n.changed && this.source) {
-      this.copySpan(out, F.graph.node, origin.$span);
-      return;
-    }
+    const original = this.originalField(n.origin);
+    // The original message, for what the IR does not model; decoded again, as the reader kept none.
+    const origin = original ? this.decoder!.decode<NodeMessage>(NODE, original.start, original.end) : undefined;
     const body = new Emitter();
     for (const v of n.inputs) body.string(F.node.input, v ? v.name : '');
     for (const v of n.outputs) body.string(F.node.output, v.name);
@@ -245,22 +251,21 @@ class GraphWriter {
   }
 
   private attribute(out: Emitter, name: string, a: Attribute): void {
-    const origin = a.origin as Decoded<AttributeProto> | undefined;
     const graphs = a.type === 'graph' ? [a.value] : a.type === 'graphs' ? a.value : [];
-    if (origin && this.source && !graphs.some((g) => g.changed)) {
-      this.copySpan(out, F.node.attribute, origin.$span);
+    const original = this.originalField(a.origin);
+    if (original && !graphs.some((g) => g.changed)) {
+      out.copy(this.source!, original.fieldStart, original.end);
       return;
     }
     if (graphs.length > 0) {
       const body = new Emitter();
       body.string(F.attr.name, name);
       body.int32(F.attr.type, ATTRIBUTE_TYPE_CODES[a.type]!);
-      const protos = a.type === 'graph' ? [origin?.g] : origin?.graphs ?? [];
-      graphs.forEach((g, i) => {
-        const proto = protos[i] as Decoded<GraphProto> | undefined;
+      for (const g of graphs) {
+        const proto = g.origin as GraphMessage | undefined;
         const encoded = g.changed || !proto || !this.source ? this.graph(g, proto) : new Emitter().copy(this.source, proto.$span.start, proto.$span.end);
         body.message(a.type === 'graph' ? F.attr.g : F.attr.graphs, encoded);
-      });
+      }
       out.message(F.node.attribute, body);
       return;
     }
@@ -337,46 +342,31 @@ class GraphWriter {
     for (const vi of original) {
       const v = graph.values.get(vi.name ?? '');
       // Keep declarations of values that still exist (and of names nothing defines: not ours to drop).
-      if (v === undefined && graph.changed && wasDefined(graph, vi.name ?? '')) continue;
+      if (v === undefined && graph.changed && this.wasDefined(graph, vi.name ?? '')) continue;
       this.copySpan(out, F.graph.valueInfo, vi.$span);
     }
   }
-}
 
-/**
- * Each original node message → its whole field in the graph (tag and length included), from
- * the graph's field entries: the i-th `node` entry is the i-th decoded node.
- */
-function originalNodeFields(proto: Decoded<GraphProto>): Map<unknown, Span> | undefined {
-  const nodes = proto.node ?? [];
-  const entries = proto.$entries;
-  if (!entries) return undefined;
-  const map = new Map<unknown, Span>();
-  let i = 0;
-  for (const e of entries) {
-    if (e.field !== F.graph.node) continue;
-    const n = nodes[i++];
-    // The body ends where the field ends; anything else means the two lists do not line up.
-    if (!n || n.$span.end !== e.end) return undefined;
-    map.set(n, e);
+  /** True when `name` was produced in the original graph (so its absence now means it was removed). */
+  private wasDefined(graph: Graph, name: string): boolean {
+    const proto = graph.origin as GraphMessage | undefined;
+    if (!proto?.node || !this.source) return false;
+    let names = definedNames.get(proto);
+    if (!names) {
+      names = new Set();
+      const spans = proto.node;
+      const decoder = (this.decoder ??= new WireDecoder(this.source));
+      for (let k = 0; k < spans.length; k++) {
+        for (const out of decoder.decode<NodeMessage>(NODE, spans.start(k), spans.end(k)).output ?? []) names.add(out);
+      }
+      definedNames.set(proto, names);
+    }
+    return names.has(name);
   }
-  return i === nodes.length ? map : undefined;
 }
 
+/** Names each original graph produced, decoded once per graph message. */
 const definedNames = new WeakMap<object, Set<string>>();
-
-/** True when `name` was produced in the original graph (so its absence now means it was removed). */
-function wasDefined(graph: Graph, name: string): boolean {
-  const proto = graph.origin as Decoded<GraphProto> | undefined;
-  if (!proto) return false;
-  let names = definedNames.get(proto);
-  if (!names) {
-    names = new Set();
-    for (const n of proto.node ?? []) for (const out of n.output ?? []) names.add(out);
-    definedNames.set(proto, names);
-  }
-  return names.has(name);
-}
 
 function encodeValueInfo(name: string, type: ValueType | null): Emitter {
   const body = new Emitter();
