@@ -3,17 +3,14 @@ import type {
   Graph as GraphProto,
   Model as ModelProto,
   Node as NodeProto,
-  Type as TypeProto,
   ValueInfo,
 } from '../../../proto/onnx.schema.js';
 import { basename } from 'node:path';
 import { ModelError } from '../../errors.js';
 import type { Attribute } from '../../ir/attribute.js';
-import { Graph, Value, type Node } from '../../ir/graph.js';
-import { topologicalOrder } from '../../ir/topo.js';
+import { Graph, Value } from '../../ir/graph.js';
 import { Model } from '../../ir/model.js';
 import { beginTask, type ProgressTask } from '../../ir/progress.js';
-import type { Dim } from '../../ir/shape.js';
 import type { ValueType } from '../../ir/types.js';
 import type { Decoded } from '../wire/decoded.js';
 import { WireDecoder } from '../wire/decode.js';
@@ -21,9 +18,11 @@ import { ByteSource } from '../wire/source.js';
 import type { FieldSpans } from '../wire/spans.js';
 import { dtypeFromOnnx } from './dtypes.js';
 import { onnxKind } from './kinds.js';
+import { sortNodes } from './node-order.js';
 import { NO_SPANS, type FunctionMessage, type GraphMessage, type NodeMessage } from './messages.js';
 import { ATTRIBUTE, MODEL, NODE } from './schema.js';
 import { numbersOf, tensorFromProto, type TensorContext } from './tensor.js';
+import { typeOf } from './value-types.js';
 
 /** What the ONNX writer needs to copy untouched parts of the original file. */
 export interface OnnxOrigin {
@@ -310,70 +309,6 @@ function makeOutputs(graph: Graph, names: readonly string[], fail: (what: string
   return made;
 }
 
-/**
- * The IR keeps nodes in topological order. ONNX asks the same of files, but some list nodes
- * out of order (ONNX Runtime sorts them itself): those are sorted here. A cycle cannot be
- * sorted and is refused. Node ids grow in reading order, so finding a node that reads a
- * later one takes one pass and no allocation; only an unsorted graph pays for sorting.
- */
-function sortNodes(graph: Graph, fail: (what: string) => never): void {
-  const later = (n: Node, v: Value | null): boolean => {
-    const p = v?.producer;
-    return p !== null && p !== undefined && p.graph === graph && p.id >= n.id;
-  };
-  let sorted = true;
-  for (const n of graph.nodes) {
-    for (const v of n.inputs) if (later(n, v)) sorted = false;
-    if (sorted && n.hasAttrs && n.subgraphs().length > 0) for (const v of n.implicitInputs()) if (later(n, v)) sorted = false;
-    if (!sorted) break;
-  }
-  if (sorted) return;
-  const order = topologicalOrder(graph);
-  if (!order) fail(`its nodes form a cycle (${cycleOf(graph)}); a graph must be acyclic`);
-  graph.nodes.length = 0;
-  for (const n of order!) graph.nodes.push(n);
-}
-
-/** Names the nodes of one cycle: `A → B → A`. */
-function cycleOf(graph: Graph): string {
-  const deps = (n: Node): Node[] => {
-    const reads = n.hasAttrs && n.subgraphs().length > 0 ? [...n.inputs, ...n.implicitInputs()] : n.inputs;
-    const out: Node[] = [];
-    for (const v of reads) if (v?.producer && v.producer.graph === graph) out.push(v.producer);
-    return out;
-  };
-  // Iterative depth-first search: 0 unseen, 1 on the path, 2 done.
-  const state = new Map<Node, number>();
-  for (const start of graph.nodes) {
-    if (state.has(start)) continue;
-    const path: Node[] = [start];
-    const next: Node[][] = [deps(start)];
-    state.set(start, 1);
-    while (path.length > 0) {
-      const todo = next[next.length - 1]!;
-      const d = todo.pop();
-      if (d === undefined) {
-        state.set(path.pop()!, 2);
-        next.pop();
-        continue;
-      }
-      const s = state.get(d);
-      if (s === 1) {
-        const cycle = path.slice(path.indexOf(d));
-        if (cycle.length === 1) return `node '${d.label}' reads its own output`;
-        const names = cycle.slice(0, 6).map((n) => `'${n.label}'`);
-        return `${names.join(' reads ')}${cycle.length > 6 ? ' ...' : ''} reads '${cycle[0]!.label}'`;
-      }
-      if (s === undefined) {
-        state.set(d, 1);
-        path.push(d);
-        next.push(deps(d));
-      }
-    }
-  }
-  return 'a node reads its own output';
-}
-
 /** IR version 1 files may omit AttributeProto.type: infer it from the field that is set. */
 function inferAttributeType(a: Decoded<AttributeProto>): (typeof ATTRIBUTE_TYPES)[number] | undefined {
   if (a.g) return 'graph';
@@ -393,28 +328,5 @@ function utf8(bytes: Uint8Array | undefined): string {
   return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8') : '';
 }
 
-/** The IR type of an ONNX TypeProto; null when absent or empty. */
-export function typeOf(t: Decoded<TypeProto> | undefined): ValueType | null {
-  if (!t) return null;
-  if (t.tensor_type) {
-    const shape = t.tensor_type.shape ? (t.tensor_type.shape.dim ?? []).map(dimOf) : null;
-    return { kind: 'tensor', dtype: dtypeFromOnnx(t.tensor_type.elem_type), shape };
-  }
-  if (t.sparse_tensor_type) {
-    const shape = t.sparse_tensor_type.shape ? (t.sparse_tensor_type.shape.dim ?? []).map(dimOf) : null;
-    return { kind: 'sparse', dtype: dtypeFromOnnx(t.sparse_tensor_type.elem_type), shape };
-  }
-  if (t.sequence_type) return { kind: 'sequence', elem: typeOf(t.sequence_type.elem_type) };
-  if (t.map_type) return { kind: 'map', key: dtypeFromOnnx(t.map_type.key_type), value: typeOf(t.map_type.value_type) };
-  if (t.optional_type) return { kind: 'optional', elem: typeOf(t.optional_type.elem_type) };
-  if (t.opaque_type) return { kind: 'opaque', name: `${t.opaque_type.domain ?? ''}.${t.opaque_type.name ?? ''}` };
-  return null;
-}
-
-function dimOf(d: { dim_value?: number; dim_param?: string }): Dim {
-  if (d.dim_value !== undefined) return d.dim_value;
-  if (d.dim_param) return d.dim_param;
-  return null;
-}
-
+export { typeOf };
 export type { NodeProto, ValueInfo };
