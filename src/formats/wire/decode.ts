@@ -339,7 +339,11 @@ export class WireDecoder {
   private bytes(start: number, len: number): Bytes {
     if (len > INLINE_BYTES) return { offset: start, length: len };
     const i = this.at(start, len);
-    return { offset: start, length: len, data: Uint8Array.prototype.slice.call(this.buf, i, i + len) };
+    // From Buffer's shared pool: a copy of its own would cost an ArrayBuffer and a separate
+    // allocation each, and a big graph has one per small constant.
+    const data = Buffer.allocUnsafe(len);
+    this.buf.copy(data, 0, i, i + len);
+    return { offset: start, length: len, data };
   }
 
   private skip(wire: number, end: number, number: number, depth: number): void {
