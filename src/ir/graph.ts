@@ -156,6 +156,27 @@ export class Node {
   }
 }
 
+/**
+ * Up to this many uses, a reader's appendNode replaces a value's list by one a use longer;
+ * past it the list grows by push. A list grown by push keeps room for sixteen more: a graph
+ * of a million values would carry (and the collector copy) over 100 MB of that room while
+ * it is read.
+ */
+const EXACT_USES = 4;
+
+function addUse(value: Value, use: Use): void {
+  const uses = value.uses;
+  const n = uses.length;
+  if (n >= EXACT_USES) {
+    uses.push(use);
+    return;
+  }
+  const longer: Use[] = new Array(n + 1);
+  for (let i = 0; i < n; i++) longer[i] = uses[i]!;
+  longer[n] = use;
+  (value as { uses: Use[] }).uses = longer;
+}
+
 function removeUse(value: Value, node: Node, index: number): void {
   const i = value.uses.findIndex((u) => u.node === node && u.index === index);
   if (i >= 0) value.uses.splice(i, 1);
@@ -275,7 +296,10 @@ export class Graph {
     const node = new Node(this.ids.take(), this, spec.name, spec.op, spec.domain, spec.kind, undefined, spec.inputs, spec.outputs);
     node.origin = spec.origin;
     const inputs = spec.inputs;
-    for (let i = 0; i < inputs.length; i++) inputs[i]?.uses.push({ node, index: i });
+    for (let i = 0; i < inputs.length; i++) {
+      const v = inputs[i];
+      if (v) addUse(v, { node, index: i });
+    }
     for (const v of spec.outputs) v.producer = node;
     node.label = this.uniqueLabel(spec.name || `${spec.op}_${this.nodes.length}`);
     this.nodes.push(node);
@@ -289,7 +313,7 @@ export class Graph {
   compactUses(): void {
     for (const v of this.values.values()) {
       const n = v.uses.length;
-      if (n > 0 && n < 16) (v as { uses: Use[] }).uses = v.uses.slice();
+      if (n > EXACT_USES && n < 16) (v as { uses: Use[] }).uses = v.uses.slice();
     }
   }
 
