@@ -37,8 +37,13 @@ export class Tensor {
     readonly byteLength: number | undefined = byteSize(dtype, dims.reduce((a, b) => a * b, 1)),
   ) {}
 
-  static fromBytes(dtype: DType, dims: readonly number[], bytes: Uint8Array): Tensor {
-    const t = new Tensor(dtype, dims, { kind: 'memory' }, () => bytes, bytes.byteLength);
+  /**
+   * A tensor whose bytes are at hand. `storage` says where they came from when that is a
+   * file (a reader's small constant); they are never read from there.
+   */
+  static fromBytes(dtype: DType, dims: readonly number[], bytes: Uint8Array, storage: TensorStorage = IN_MEMORY): Tensor {
+    // A shared loader, no closure: a big graph has a small constant every few nodes.
+    const t = new Tensor(dtype, dims, storage, neverLoaded, bytes.byteLength);
     t.cached = bytes;
     return t;
   }
@@ -105,6 +110,13 @@ export class Tensor {
     for (let i = 0; i < n; i++) out[i] = read.get(view, i * size);
     return out;
   }
+}
+
+const IN_MEMORY: TensorStorage = { kind: 'memory' };
+
+/** The loader of a tensor made from its bytes, which keeps them (`cached` is never cleared). */
+function neverLoaded(): Uint8Array {
+  throw new Error('invariant: a tensor made from bytes lost them');
 }
 
 function readRange(file: string, offset: number, length: number): Uint8Array {

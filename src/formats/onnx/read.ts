@@ -3,6 +3,7 @@ import type {
   Graph as GraphProto,
   Model as ModelProto,
   Node as NodeProto,
+  Tensor as TensorProto,
   ValueInfo,
 } from '../../../proto/onnx.schema.js';
 import { basename } from 'node:path';
@@ -20,7 +21,7 @@ import { dtypeFromOnnx } from './dtypes.js';
 import { onnxKind } from './kinds.js';
 import { sortNodes } from './node-order.js';
 import { NO_SPANS, type FunctionMessage, type GraphMessage, type NodeMessage } from './messages.js';
-import { ATTRIBUTE, MODEL, NODE } from './schema.js';
+import { ATTRIBUTE, MODEL, NODE, TENSOR } from './schema.js';
 import { numbersOf, tensorFromProto, type TensorContext } from './tensor.js';
 import { typeOf } from './value-types.js';
 
@@ -120,12 +121,15 @@ class GraphReader {
     };
     const define = (name: string, type: ValueType | null): Value => graph.tryNewValue(name, type) ?? fail(`value '${name}' is defined twice`);
 
-    for (const t of proto.initializer ?? []) {
-      const name = t.name ?? '';
-      const tensor = tensorFromProto(t, this.ctx);
-      const v = define(name, { kind: 'tensor', dtype: tensor.dtype, shape: tensor.dims });
+    // Initializers are decoded one at a time too; the writer finds each by its field's offset.
+    const initializers = proto.initializer ?? NO_SPANS;
+    for (let i = 0; i < initializers.length; i++) {
+      const t = this.decoder.decode<TensorProto>(TENSOR, initializers.start(i), initializers.end(i), depth + 1);
+      const origin = initializers.fieldStart(i);
+      const tensor = tensorFromProto(t, this.ctx, origin);
+      const v = define(t.name ?? '', { kind: 'tensor', dtype: tensor.dtype, shape: tensor.dims });
       v.constant = tensor;
-      v.origin = t;
+      v.origin = origin;
       graph.initializers.push(v);
     }
     for (const s of proto.sparse_initializer ?? []) {

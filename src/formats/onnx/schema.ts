@@ -34,9 +34,9 @@ for (const [message, fieldName] of [
   f.intern = true;
 }
 
-// Nodes and their attributes are decoded by the reader one at a time, as it builds the graph,
-// and not kept: the IR node remembers where its bytes are (see read.ts).
-for (const [message, fieldName] of [['Graph', 'node'], ['Function', 'node'], ['Node', 'attribute']] as const) {
+// Nodes, their attributes and initializers are decoded by the reader one at a time, as it
+// builds the graph, and not kept: the IR remembers where their bytes are (see messages.ts).
+for (const [message, fieldName] of [['Graph', 'node'], ['Graph', 'initializer'], ['Function', 'node'], ['Node', 'attribute']] as const) {
   const f = schema(message).byName.get(fieldName);
   if (!f?.message || !f.repeated) throw new Error(`invariant: ONNX schema has no repeated message field ${message}.${fieldName}`);
   f.deferred = true;

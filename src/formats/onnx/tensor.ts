@@ -5,7 +5,7 @@ import { ModelError } from '../../errors.js';
 import { byteSize, DTYPE_BITS, type DType } from '../../ir/dtype.js';
 import { Tensor, type TensorStorage } from '../../ir/tensor.js';
 import { decodePacked } from '../wire/decode.js';
-import type { Decoded, PackedNumbers } from '../wire/decoded.js';
+import type { Bytes, Decoded, PackedNumbers } from '../wire/decoded.js';
 import { ByteSource } from '../wire/source.js';
 import { resolveInside } from '../paths.js';
 import { dtypeFromOnnx } from './dtypes.js';
@@ -19,10 +19,13 @@ export interface TensorContext {
 
 const EXTERNAL = 1;
 
-/** A lazy tensor for a TensorProto: nothing is read until `bytes()` is called. */
-export function tensorFromProto(t: Decoded<TensorProto>, ctx: TensorContext): Tensor {
+/**
+ * A lazy tensor for a TensorProto: nothing is read until `bytes()` is called. `origin` is
+ * what the writer copies it from: the message, or the offset of its field in the file.
+ */
+export function tensorFromProto(t: Decoded<TensorProto>, ctx: TensorContext, origin: unknown = t): Tensor {
   const tensor = lazyTensor(t, ctx);
-  tensor.origin = t;
+  tensor.origin = origin;
   return tensor;
 }
 
@@ -45,11 +48,27 @@ function lazyTensor(t: Decoded<TensorProto>, ctx: TensorContext): Tensor {
     if (expected !== undefined && raw.length !== expected) {
       throw new ModelError(`tensor '${t.name ?? ''}': ${dtype}[${dims.join(',')}] needs ${expected} bytes but raw_data holds ${raw.length}`, ctx.file);
     }
-    const storage: TensorStorage = { kind: 'file', file: ctx.file, offset: raw.offset, length: raw.length };
-    const load = (): Uint8Array => raw.data ?? ctx.source.read(raw.offset, raw.length);
-    return new Tensor(dtype, dims, storage, load, dtype === 'string' ? undefined : raw.length);
+    // Bytes the decoder kept (a small constant) are the tensor's: there is nothing left to load.
+    if (raw.data !== undefined && dtype !== 'string') {
+      return Tensor.fromBytes(dtype, dims, raw.data, { kind: 'file', file: ctx.file, offset: raw.offset, length: raw.length });
+    }
+    return rawDataTensor(dtype, dims, raw, ctx);
   }
-  // Typed fields: converted to little-endian element bytes when asked for.
+  return typedFieldTensor(t, dtype, dims, count, expected, ctx);
+}
+
+// Loaders are made in functions of their own, so that only tensors that need one pay for
+// the closure and the variables it keeps.
+
+/** A tensor whose raw_data stays in the file until asked for. */
+function rawDataTensor(dtype: DType, dims: number[], raw: Bytes, ctx: TensorContext): Tensor {
+  const storage: TensorStorage = { kind: 'file', file: ctx.file, offset: raw.offset, length: raw.length };
+  const load = (): Uint8Array => raw.data ?? ctx.source.read(raw.offset, raw.length);
+  return new Tensor(dtype, dims, storage, load, dtype === 'string' ? undefined : raw.length);
+}
+
+/** A tensor in float_data / int64_data / ..., converted to little-endian element bytes when asked for. */
+function typedFieldTensor(t: Decoded<TensorProto>, dtype: DType, dims: number[], count: number, expected: number | undefined, ctx: TensorContext): Tensor {
   const load = (): Uint8Array => typedFieldBytes(t, dtype, count, ctx);
   return new Tensor(dtype, dims, { kind: 'memory' }, load, dtype === 'string' ? undefined : expected);
 }

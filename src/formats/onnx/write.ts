@@ -288,12 +288,14 @@ class GraphWriter {
 
   /** A TensorProto: copied when it is the original under its original name. */
   private tensor(out: Emitter, fieldNumber: number, name: string, t: Tensor): void {
-    const origin = t.origin as Decoded<TensorProto> | undefined;
-    if (origin && this.source) {
-      if ((origin.name ?? '') === name) {
-        this.copySpan(out, fieldNumber, origin.$span);
-        return;
-      }
+    // An initializer's origin is its field's offset; a tensor of an attribute keeps its message.
+    const original = this.originalField(t.origin);
+    const origin = original
+      ? this.decoder!.decode<TensorProto>(TENSOR, original.start, original.end)
+      : t.origin as Decoded<TensorProto> | undefined;
+    if (origin && this.source && (origin.name ?? '') === name) {
+      this.copySpan(out, fieldNumber, origin.$span);
+      return;
     }
     const body = new Emitter();
     body.packedInt64(F.tensor.dims, t.dims);
