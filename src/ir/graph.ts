@@ -1,4 +1,5 @@
 import { attributeGraphs, type Attribute } from './attribute.js';
+import { StringSet } from './string-set.js';
 import type { Tensor } from './tensor.js';
 import type { ValueType } from './types.js';
 
@@ -208,7 +209,7 @@ export class Graph {
   origin: unknown;
   /** Set by every edit here or in a nested graph. */
   changed = false;
-  private labels = new Set<string>();
+  private labels = new StringSet();
   /** Per repeated label, the suffix to try next (made only when a label repeats). */
   private labelSuffixes: Map<string, number> | undefined;
 
@@ -419,10 +420,8 @@ export class Graph {
   }
 
   private uniqueLabel(base: string): string {
-    // One set operation in the common case (the name is new): adding grows the set.
-    const before = this.labels.size;
-    this.labels.add(base);
-    if (this.labels.size > before) return base;
+    // One set operation in the common case (the name is new).
+    if (this.labels.add(base)) return base;
     // A repeated name resumes from its last suffix: n nodes of one name cost n, not n² (a hostile file has 10^5).
     const next = (this.labelSuffixes ??= new Map<string, number>());
     let i = next.get(base) ?? 2;
