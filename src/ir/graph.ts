@@ -1,5 +1,5 @@
 import { attributeGraphs, type Attribute } from './attribute.js';
-import { StringSet } from './string-set.js';
+import { StringMap } from './string-map.js';
 import type { Tensor } from './tensor.js';
 import type { ValueType } from './types.js';
 
@@ -202,14 +202,14 @@ export class Graph {
   /** Values with a constant tensor declared at graph level (ONNX initializers), in file order. */
   readonly initializers: Value[] = [];
   /** Values by name in this scope. */
-  readonly values = new Map<string, Value>();
+  readonly values = new StringMap<Value>();
   /** The node holding this graph, when nested. */
   parentNode: Node | null = null;
   /** The format's handle on the original encoding (kept: a writer reuses what did not change). */
   origin: unknown;
   /** Set by every edit here or in a nested graph. */
   changed = false;
-  private labels = new StringSet();
+  private labels = new StringMap<true>();
   /** Per repeated label, the suffix to try next (made only when a label repeats). */
   private labelSuffixes: Map<string, number> | undefined;
 
@@ -238,18 +238,15 @@ export class Graph {
 
   /** Creates a value in this scope (the name must be new to this scope). */
   newValue(name: string, type: ValueType | null = null, constant: Tensor | null = null): Value {
-    if (this.values.has(name)) throw new Error(`invariant: value ${name} already exists in ${this.path}`);
     const v = new Value(name, type, this, constant);
-    this.values.set(name, v);
+    if (!this.values.add(name, v)) throw new Error(`invariant: value ${name} already exists in ${this.path}`);
     return v;
   }
 
   /** Like newValue, but returns undefined when the name is taken (readers report that as a model error). */
   tryNewValue(name: string, type: ValueType | null = null, constant: Tensor | null = null): Value | undefined {
-    if (this.values.has(name)) return undefined;
     const v = new Value(name, type, this, constant);
-    this.values.set(name, v);
-    return v;
+    return this.values.add(name, v) ? v : undefined;
   }
 
   /** A name not yet used in this scope or its enclosing ones, derived from `base`. */
@@ -421,14 +418,14 @@ export class Graph {
 
   private uniqueLabel(base: string): string {
     // One set operation in the common case (the name is new).
-    if (this.labels.add(base)) return base;
+    if (this.labels.add(base, true)) return base;
     // A repeated name resumes from its last suffix: n nodes of one name cost n, not n² (a hostile file has 10^5).
     const next = (this.labelSuffixes ??= new Map<string, number>());
     let i = next.get(base) ?? 2;
     let label = `${base}#${i}`;
     while (this.labels.has(label)) label = `${base}#${++i}`;
     next.set(base, i + 1);
-    this.labels.add(label);
+    this.labels.add(label, true);
     return label;
   }
 }

@@ -302,12 +302,8 @@ function makeOutputs(graph: Graph, names: readonly string[], fail: (what: string
       made[j] = new Value('', null, graph);
       continue;
     }
-    // One map operation per value, not two: when the name is taken, the map does not grow,
-    // and the model is refused (so the overwritten entry does not matter).
     const v = new Value(out, null, graph);
-    const before = graph.values.size;
-    graph.values.set(out, v);
-    if (graph.values.size === before) fail(`value '${out}' is produced twice`);
+    if (!graph.values.add(out, v)) fail(`value '${out}' is produced twice`);
     made[j] = v;
   }
   return made;

@@ -1,0 +1,168 @@
+/**
+ * A map from strings, in insertion order, for the millions of value names and node labels
+ * of a big graph. Open addressing over a hash computed here, the table in a typed array:
+ * V8's Map chains its entries in a table the collector traces, and setting a million fresh
+ * strings in it costs two to three times as much. The hash is seeded per process, so a
+ * file cannot be made of names that all collide.
+ *
+ * As with a Map, iterating skips entries deleted meanwhile; entries added meanwhile may
+ * be missed.
+ */
+export class StringMap<V> {
+  /** Two numbers per slot: the entry's index in `keyList` (or EMPTY, REMOVED), and its hash. */
+  private slots = newSlots(MIN_SLOTS);
+  /** Keys in insertion order; deleted ones are undefined until the next rebuild. */
+  private keyList: Array<string | undefined> = [];
+  private valueList: Array<V | undefined> = [];
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: string): V | undefined {
+    const j = this.find(key, stringHash(key));
+    return j < 0 ? undefined : this.valueList[this.slots[j]!];
+  }
+
+  has(key: string): boolean {
+    return this.find(key, stringHash(key)) >= 0;
+  }
+
+  set(key: string, value: V): this {
+    const h = stringHash(key);
+    const j = this.find(key, h);
+    if (j >= 0) this.valueList[this.slots[j]!] = value;
+    else this.insert(key, value, h);
+    return this;
+  }
+
+  /** Sets `key` unless it is there already; false, and nothing changes, when it is. */
+  add(key: string, value: V): boolean {
+    const h = stringHash(key);
+    if (this.find(key, h) >= 0) return false;
+    this.insert(key, value, h);
+    return true;
+  }
+
+  delete(key: string): boolean {
+    const j = this.find(key, stringHash(key));
+    if (j < 0) return false;
+    const k = this.slots[j]!;
+    this.keyList[k] = undefined;
+    this.valueList[k] = undefined;
+    this.slots[j] = REMOVED;
+    this.count--;
+    return true;
+  }
+
+  *keys(): IterableIterator<string> {
+    const keys = this.keyList;
+    for (let k = 0; k < keys.length; k++) if (keys[k] !== undefined) yield keys[k]!;
+  }
+
+  *values(): IterableIterator<V> {
+    const keys = this.keyList;
+    const values = this.valueList;
+    for (let k = 0; k < keys.length; k++) if (keys[k] !== undefined) yield values[k]!;
+  }
+
+  *entries(): IterableIterator<[string, V]> {
+    const keys = this.keyList;
+    const values = this.valueList;
+    for (let k = 0; k < keys.length; k++) if (keys[k] !== undefined) yield [keys[k]!, values[k]!];
+  }
+
+  [Symbol.iterator](): IterableIterator<[string, V]> {
+    return this.entries();
+  }
+
+  /** The slot (its first number) holding `key`, whose hash is `h`, or -1. */
+  private find(key: string, h: number): number {
+    const slots = this.slots;
+    const mask = slots.length - 2;
+    let j = (h << 1) & mask;
+    for (let k = slots[j]!; k !== EMPTY; k = slots[j]!) {
+      if (k !== REMOVED && slots[j + 1] === h && this.keyList[k] === key) return j;
+      j = (j + 2) & mask;
+    }
+    return -1;
+  }
+
+  /** Adds an entry for a key known to be absent, whose hash is `h`. */
+  private insert(key: string, value: V, h: number): void {
+    // Every key ever added holds a slot (its own or a removed one) until a rebuild: keeping
+    // them under 60% of the table keeps probes short and always ends them at an empty slot.
+    if (this.keyList.length + 1 > 0.6 * (this.slots.length / 2)) this.rebuild();
+    const slots = this.slots;
+    const mask = slots.length - 2;
+    let j = (h << 1) & mask;
+    while (slots[j]! >= 0) j = (j + 2) & mask; // an empty or removed slot
+    slots[j] = this.keyList.length;
+    slots[j + 1] = h;
+    this.keyList.push(key);
+    this.valueList.push(value);
+    this.count++;
+  }
+
+  /**
+   * A table for the entries there are, 30% full at most. Hashes are taken from the old
+   * table, not computed again; deleted entries are dropped from the lists when there are any.
+   */
+  private rebuild(): void {
+    let n = MIN_SLOTS;
+    while (0.3 * n < this.count + 1) n *= 2;
+    // Where each entry of the lists goes (only when deleted ones leave holes to close).
+    let moved: Int32Array | undefined;
+    if (this.count < this.keyList.length) {
+      moved = new Int32Array(this.keyList.length);
+      const keys: string[] = [];
+      const values: V[] = [];
+      for (let k = 0; k < this.keyList.length; k++) {
+        const key = this.keyList[k];
+        if (key === undefined) continue;
+        moved[k] = keys.length;
+        keys.push(key);
+        values.push(this.valueList[k]!);
+      }
+      this.keyList = keys;
+      this.valueList = values;
+    }
+    const old = this.slots;
+    const slots = newSlots(n);
+    const mask = slots.length - 2;
+    for (let i = 0; i < old.length; i += 2) {
+      const k = old[i]!;
+      if (k < 0) continue;
+      const h = old[i + 1]!;
+      let j = (h << 1) & mask;
+      while (slots[j] !== EMPTY) j = (j + 2) & mask;
+      slots[j] = moved ? moved[k]! : k;
+      slots[j + 1] = h;
+    }
+    this.slots = slots;
+  }
+}
+
+const EMPTY = -1;
+const REMOVED = -2;
+/** Slots of the smallest table (each two numbers). */
+const MIN_SLOTS = 16;
+
+function newSlots(n: number): Int32Array {
+  return new Int32Array(2 * n).fill(EMPTY);
+}
+
+/** Per process, so that which names collide cannot be known when a file is written. */
+const SEED = Math.floor(Math.random() * 0x100000000) | 0;
+
+/** FNV-1a over UTF-16 code units from a random basis, then a final mix so every bit counts. */
+export function stringHash(s: string): number {
+  let h = SEED ^ s.length;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { StringMap } from '../../src/ir/string-map.js';
+
+describe('StringMap', () => {
+  it('behaves as a Map through growth, deletes and re-adds: same answers, same order', () => {
+    const mine = new StringMap<number>();
+    const theirs = new Map<string, number>();
+    // A fixed pseudo-random walk of sets, adds and deletes over a few thousand keys, some non-ASCII.
+    let x = 12345;
+    const next = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+    for (let step = 0; step < 50_000; step++) {
+      const key = `n${next() % 3000}${step % 7 === 0 ? 'é' : ''}`;
+      const op = next() % 4;
+      if (op === 0) expect(mine.delete(key)).toBe(theirs.delete(key));
+      else if (op === 1) {
+        expect(mine.add(key, step)).toBe(!theirs.has(key));
+        if (!theirs.has(key)) theirs.set(key, step);
+      } else {
+        mine.set(key, step);
+        theirs.set(key, step);
+      }
+      expect(mine.size).toBe(theirs.size);
+      expect(mine.get(key)).toBe(theirs.get(key));
+    }
+    expect([...mine]).toEqual([...theirs]);
+    expect([...mine.keys()]).toEqual([...theirs.keys()]);
+    expect([...mine.values()]).toEqual([...theirs.values()]);
+  });
+
+  it('holds a hundred thousand keys, the empty string among them', () => {
+    const m = new StringMap<number>();
+    expect(m.add('', -1)).toBe(true);
+    for (let i = 0; i < 100_000; i++) expect(m.add(`Conv_${i}`, i)).toBe(true);
+    expect(m.add('Conv_99999', 0)).toBe(false);
+    expect(m.get('Conv_99999')).toBe(99_999);
+    expect(m.get('')).toBe(-1);
+    expect(m.has('Conv_100000')).toBe(false);
+    expect(m.size).toBe(100_001);
+  });
+
+  it('iterating skips what is deleted meanwhile, as a Map does', () => {
+    const m = new StringMap<number>();
+    for (let i = 0; i < 10; i++) m.set(`k${i}`, i);
+    const seen: number[] = [];
+    for (const v of m.values()) {
+      seen.push(v);
+      if (v === 2) m.delete('k5');
+    }
+    expect(seen).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9]);
+  });
+});
