@@ -7,6 +7,7 @@ import { type Elements, tensorElements } from './data.js';
 import { ShapeError } from './dims.js';
 import { mergeTypes } from './merge.js';
 import { findRule } from './registry.js';
+import { TypeCache } from './type-cache.js';
 import type { ShapeReport } from './report.js';
 
 /** Opset assumed for the default domain when a model imports none (models built in memory). */
@@ -22,6 +23,7 @@ export class ShapeEngine implements InferenceHost {
   /** Constant tensors of values that are not initializers (Constant node outputs). */
   private readonly tensors = new Map<Value, Tensor>();
   private readonly done = new Set<Graph>();
+  private readonly types = new TypeCache();
 
   constructor(private readonly model: Model, private readonly report: ShapeReport) {}
 
@@ -68,7 +70,7 @@ export class ShapeEngine implements InferenceHost {
       return;
     }
     if (merged.type !== v.type) {
-      v.type = merged.type;
+      v.type = merged.type === null ? null : this.types.share(merged.type);
       this.report.refined++;
     }
   }
