@@ -81,6 +81,45 @@ export class WireDecoder {
     return { field: Math.floor(tag / 8), start: this.pos, end: this.pos + len };
   }
 
+  // ---- a cursor, for format readers with a hot path of their own ----------------------
+
+  /** Where the cursor is. */
+  get position(): number {
+    return this.pos;
+  }
+
+  seek(pos: number): void {
+    this.pos = pos;
+  }
+
+  /** Reads the varint at the cursor (a field's tag, say), which must end before `end`. */
+  readVarint(end: number): number {
+    return this.varint(end);
+  }
+
+  /** Reads a length prefix at the cursor and checks its body ends by `end`; the cursor is then at the body. */
+  readLength(end: number): number {
+    return this.lengthPrefix(end);
+  }
+
+  /** The `len` bytes at the cursor as text (shared when `intern`, for strings that recur); the cursor moves past them. */
+  readString(len: number, intern = false): string {
+    const start = this.pos;
+    const s = intern ? this.interned(start, len) : this.string(start, len);
+    this.pos = start + len;
+    return s;
+  }
+
+  /** Makes the `len` bytes at `pos` addressable: where they start in `window`, until the next read. */
+  view(pos: number, len: number): number {
+    return this.at(pos, len);
+  }
+
+  /** The bytes `view` points into. */
+  get window(): Uint8Array {
+    return this.buf;
+  }
+
   /** Reads one occurrence; false when the wire type does not fit the schema (kept as unknown). */
   private readField(
     msg: Record<string, unknown>,
