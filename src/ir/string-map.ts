@@ -25,6 +25,32 @@ export class StringMap<V> {
     return j < 0 ? undefined : this.valueList[this.slots[j]!];
   }
 
+  /**
+   * The value for the key spelled by bytes[from, to), without making a string of them
+   * (a reader resolving a million names); NOT_ASCII when a byte is not ASCII, as the key
+   * is then not the bytes one for one.
+   */
+  getAscii(bytes: Uint8Array, from: number, to: number): V | undefined | typeof NOT_ASCII {
+    const h = asciiHash(bytes, from, to);
+    if (h === undefined) return NOT_ASCII;
+    const slots = this.slots;
+    const mask = slots.length - 2;
+    const len = to - from;
+    let j = (h << 1) & mask;
+    for (let k = slots[j]!; k !== EMPTY; k = slots[j]!) {
+      if (k !== REMOVED && slots[j + 1] === h) {
+        const key = this.keyList[k]!;
+        if (key.length === len) {
+          let i = 0;
+          while (i < len && key.charCodeAt(i) === bytes[from + i]) i++;
+          if (i === len) return this.valueList[k];
+        }
+      }
+      j = (j + 2) & mask;
+    }
+    return undefined;
+  }
+
   has(key: string): boolean {
     return this.find(key, stringHash(key)) >= 0;
   }
@@ -156,10 +182,28 @@ function newSlots(n: number): Int32Array {
 /** Per process, so that which names collide cannot be known when a file is written. */
 const SEED = Math.floor(Math.random() * 0x100000000) | 0;
 
+/** What getAscii answers for bytes that are not all ASCII. */
+export const NOT_ASCII: unique symbol = Symbol('not ASCII');
+
 /** FNV-1a over UTF-16 code units from a random basis, then a final mix so every bit counts. */
 export function stringHash(s: string): number {
   let h = SEED ^ s.length;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return mix(h);
+}
+
+/** stringHash of the string bytes[from, to) spell when all are ASCII; undefined otherwise. */
+function asciiHash(bytes: Uint8Array, from: number, to: number): number | undefined {
+  let h = SEED ^ (to - from);
+  for (let i = from; i < to; i++) {
+    const b = bytes[i]!;
+    if (b >= 0x80) return undefined;
+    h = Math.imul(h ^ b, 0x01000193);
+  }
+  return mix(h);
+}
+
+function mix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -20,6 +20,7 @@ import type { FieldSpans } from '../wire/spans.js';
 import { dtypeFromOnnx } from './dtypes.js';
 import { onnxKind } from './kinds.js';
 import { sortNodes } from './node-order.js';
+import { NodeScanner } from './node-scan.js';
 import { NO_SPANS, type FunctionMessage, type GraphMessage, type NodeMessage } from './messages.js';
 import { ATTRIBUTE, MODEL, NODE, TENSOR } from './schema.js';
 import { numbersOf, tensorFromProto, type TensorContext } from './tensor.js';
@@ -100,7 +101,10 @@ function build(proto: Decoded<ModelProto>, decoder: WireDecoder, path: string, o
   return model;
 }
 
-/** Thrown when a node reads a name not defined yet, to build the model again with outputs first. */
+/**
+ * Thrown when a node reads a name not defined yet (or when a subgraph defines a name that an
+ * enclosing graph does too), to build the model again with every graph's outputs made first.
+ */
 const OUT_OF_ORDER = new Error('a node reads a value defined further on');
 
 class GraphReader {
@@ -111,7 +115,11 @@ class GraphReader {
     /** Make every node's outputs before reading any node's inputs (for files listing nodes out of order). */
     private readonly outputsFirst: boolean,
     private readonly task?: ProgressTask,
-  ) {}
+  ) {
+    this.scanner = new NodeScanner(decoder);
+  }
+
+  private readonly scanner: NodeScanner;
 
   /** Builds `graph` from its message, which is `depth` messages deep in the file. */
   fill(graph: Graph, proto: GraphMessage, depth: number): void {
@@ -156,40 +164,35 @@ class GraphReader {
     const count = spans.length;
     const early = this.outputsFirst ? this.allOutputs(graph, spans, depth, fail) : undefined;
     const task = graph === this.model.graph ? this.task : undefined;
+    const s = this.scanner;
     for (let k = 0; k < count; k++) {
       if ((k & 0x3fff) === 0) task?.update(k);
-      const n = this.decoder.decode<NodeMessage>(NODE, spans.start(k), spans.end(k), depth + 1);
-      const op = n.op_type ?? '';
-      const domain = n.domain ?? '';
-      const outputs = early ? early[k]! : makeOutputs(graph, n.output ?? NONE, fail);
-      const names = n.input ?? NONE;
-      const inputs: (Value | null)[] = new Array(names.length);
-      for (let j = 0; j < names.length; j++) {
-        const name = names[j]!;
-        if (name === '') {
-          inputs[j] = null;
-          continue;
-        }
-        const v = graph.lookup(name);
-        if (v === undefined) {
-          if (!this.outputsFirst) throw OUT_OF_ORDER;
-          fail(`node '${n.name || `${op}_${k}`}' reads '${name}', which no node, input or initializer defines`);
-        }
-        inputs[j] = v!;
+      const start = spans.start(k);
+      const end = spans.end(k);
+      if (!s.scan(start, end, graph)) s.take(this.decoder.decode<NodeMessage>(NODE, start, end, depth + 1), graph);
+      const op = s.op;
+      const domain = s.domain;
+      const name = s.name ?? '';
+      const outputs = early ? early[k]! : makeOutputs(graph, s.outputs, s.outputCount, false, fail);
+      if (s.missing !== undefined) {
+        if (!this.outputsFirst) throw OUT_OF_ORDER;
+        fail(`node '${name || `${op}_${k}`}' reads '${s.missing}', which no node, input or initializer defines`);
       }
-      const node = graph.appendNode({ op, domain, kind: onnxKind(op, domain), name: n.name ?? '', origin: spans.fieldStart(k), inputs, outputs });
-      const attributes = n.attribute;
-      if (attributes === undefined) continue;
+      const inputs = s.inputs.slice(0, s.inputCount);
+      const node = graph.appendNode({ op, domain, kind: onnxKind(op, domain), name, origin: spans.fieldStart(k), inputs, outputs });
       // Attributes (subgraphs need the node as their parent for paths and scoping).
+      if (s.attributeCount === 0) continue;
+      const attributes = s.attributes;
       let nested = false;
-      for (let i = 0; i < attributes.length; i++) {
-        const a = this.decoder.decode<AttributeProto>(ATTRIBUTE, attributes.start(i), attributes.end(i), depth + 2);
-        const name = a.name ?? '';
-        if (node.attrs.has(name)) fail(`node '${node.label}' has attribute '${name}' twice`);
-        const attr = this.attribute(a, attributes.fieldStart(i), graph, node.label);
+      for (let i = 0; i < 3 * s.attributeCount; i += 3) {
+        const a = this.decoder.decode<AttributeProto>(ATTRIBUTE, attributes[i + 1]!, attributes[i + 2]!, depth + 2);
+        const attrName = a.name ?? '';
+        if (node.attrs.has(attrName)) fail(`node '${node.label}' has attribute '${attrName}' twice`);
+        const attr = this.attribute(a, attributes[i]!, graph, node.label);
         if (attr.type === 'graph' || attr.type === 'graphs') nested = true;
-        node.attrs.set(name, attr);
+        node.attrs.set(attrName, attr);
       }
+      // The scanner is free again from here: filling a subgraph uses it.
       if (nested) {
         for (const [, sub] of node.subgraphs()) sub.parentNode = node;
         for (const [, sub] of node.subgraphs()) this.fill(sub, sub.origin as GraphMessage, depth + 3);
@@ -221,7 +224,8 @@ class GraphReader {
     const outputs: Value[][] = new Array(spans.length);
     for (let k = 0; k < spans.length; k++) {
       const n = this.decoder.decode<NodeMessage>(NODE, spans.start(k), spans.end(k), depth + 1);
-      outputs[k] = makeOutputs(graph, n.output ?? NONE, fail);
+      const names = n.output ?? NONE;
+      outputs[k] = makeOutputs(graph, names, names.length, true, fail);
     }
     return outputs;
   }
@@ -291,12 +295,12 @@ class GraphReader {
 const NONE: readonly never[] = [];
 
 /**
- * A node's output values, registered in the graph's scope. The array is made at its exact
- * size and handed to the node as it is: a big graph has millions of them.
+ * The output values named by names[0, count), registered in the graph's scope. The array is
+ * made at its exact size and handed to the node as it is: a big graph has millions of them.
  */
-function makeOutputs(graph: Graph, names: readonly string[], fail: (what: string) => never): Value[] {
-  const made: Value[] = new Array(names.length);
-  for (let j = 0; j < names.length; j++) {
+function makeOutputs(graph: Graph, names: readonly string[], count: number, outputsFirst: boolean, fail: (what: string) => never): Value[] {
+  const made: Value[] = new Array(count);
+  for (let j = 0; j < count; j++) {
     const out = names[j]!;
     if (out === '') {
       made[j] = new Value('', null, graph);
@@ -305,6 +309,9 @@ function makeOutputs(graph: Graph, names: readonly string[], fail: (what: string
     const v = new Value(out, null, graph);
     if (!graph.values.add(out, v)) fail(`value '${out}' is produced twice`);
     made[j] = v;
+    // A subgraph's value named like one of an enclosing graph hides it from the whole subgraph,
+    // nodes before this one included: those found the outer one (see OUT_OF_ORDER).
+    if (!outputsFirst && graph.parentGraph?.lookup(out) !== undefined) throw OUT_OF_ORDER;
   }
   return made;
 }

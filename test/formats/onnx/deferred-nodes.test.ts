@@ -86,4 +86,44 @@ describe('ONNX nodes decoded as the graph is built', () => {
     expect(plain.graph.node).toHaveLength(1);
     expect(plain.graph.value_info.map((v) => v.name)).toEqual(['elsewhere']);
   });
+
+  it('resolves names that are not ASCII, and nodes with fields beyond the usual ones, like the others', () => {
+    const p = write(onnxBytes({
+      name: 'g', input: [vi('xé', [1])],
+      node: [
+        { op_type: 'Relu', name: 'R', input: ['xé'], output: ['ü'], doc_string: 'read by the schema decoder' },
+        { op_type: 'Neg', name: 'N', input: ['ü'], output: ['y'] },
+      ],
+      output: [vi('y', [1])],
+    }));
+    const g = readOnnx(p).graph;
+    expect(g.nodes.map((n) => [n.name, n.inputs[0]!.name, n.inputs[0]!.producer?.name ?? 'input'])).toEqual([['R', 'xé', 'input'], ['N', 'ü', 'R']]);
+    expect(g.values.get('ü')!.uses.map((u) => u.node.name)).toEqual(['N']);
+  });
+
+  it('a subgraph value named like an outer one hides it from the whole subgraph, nodes before it included', () => {
+    const cond = { name: 'c', type: { tensor_type: { elem_type: 9, shape: { dim: [] } } } };
+    const p = write(onnxBytes({
+      name: 'g', input: [vi('x', [1]), cond],
+      node: [
+        { op_type: 'Relu', name: 'Outer', input: ['x'], output: ['v'] },
+        { op_type: 'If', name: 'If', input: ['c'], output: ['y'], attribute: [
+          { name: 'then_branch', type: 5, g: { name: 't', node: [
+            { op_type: 'Identity', name: 'Reader', input: ['v'], output: ['t_out'] },
+            { op_type: 'Neg', name: 'Inner', input: ['x'], output: ['v'] },
+          ], output: [vi('t_out', [1])] } },
+          { name: 'else_branch', type: 5, g: { name: 'e', node: [{ op_type: 'Identity', input: ['v'], output: ['e_out'] }], output: [vi('e_out', [1])] } },
+        ] },
+      ],
+      output: [vi('y', [1])],
+    }));
+    const g = readOnnx(p).graph;
+    const then = g.nodes[1]!.attrs.get('then_branch');
+    if (then?.type !== 'graph') throw new Error('no then branch');
+    expect(then.value.nodes.map((n) => n.name)).toEqual(['Inner', 'Reader']);
+    expect(then.value.nodes[1]!.inputs[0]!.producer?.name).toBe('Inner');
+    const other = g.nodes[1]!.attrs.get('else_branch');
+    if (other?.type !== 'graph') throw new Error('no else branch');
+    expect(other.value.nodes[0]!.inputs[0]!.producer?.name).toBe('Outer');
+  });
 });
