@@ -1,8 +1,14 @@
 import { ModelError } from '../../errors.js';
 import type { Bytes, Decoded, Entry, PackedRef, Span } from './decoded.js';
 import type { FieldSchema, MessageSchema, ScalarKind } from './schema.js';
+import { messageShape } from './message-shape.js';
+import { decodePackedRange, wireOf } from './packed.js';
+import { fieldsByNumber, repeatedNames } from './schema.js';
+import { recurring, utf8Slice } from './text.js';
 import type { ByteSource } from './source.js';
 import { FieldSpans } from './spans.js';
+
+export { decodePacked } from './packed.js';
 
 /** Bytes fields up to this size are read into memory; larger ones stay on disk. */
 export const INLINE_BYTES = 1024;
@@ -356,23 +362,7 @@ export class WireDecoder {
   private interned(start: number, len: number): string {
     if (len > 32) return this.string(start, len);
     const i = this.at(start, len);
-    const buf = this.buf;
-    let h = 0x811c9dc5;
-    for (let k = 0; k < len; k++) {
-      const b = buf[i + k]!;
-      if (b >= 0x80) return this.string(start, len); // ASCII only: compared char by byte below
-      h = Math.imul(h ^ b, 0x01000193);
-    }
-    const slot = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
-    const hit = internCache[slot];
-    if (hit !== undefined && hit.length === len) {
-      let same = true;
-      for (let k = 0; same && k < len; k++) same = hit.charCodeAt(k) === buf[i + k];
-      if (same) return hit;
-    }
-    const s = buf.toString('latin1', i, i + len);
-    internCache[slot] = s;
-    return s;
+    return recurring(this.buf, i, len) ?? this.string(start, len);
   }
 
   private bytes(start: number, len: number): Bytes {
@@ -423,46 +413,10 @@ export class WireDecoder {
 const MIN_WINDOW = 16 * 1024;
 const MAX_WINDOW = 1 << 20;
 
-const INTERN_SLOTS = 4096;
-/** Shared by all decoders: the strings it holds are immutable, and recur across models too. */
-const internCache: Array<string | undefined> = new Array(INTERN_SLOTS).fill(undefined);
-
 function append(msg: Record<string, unknown>, name: string, value: unknown): void {
   const list = msg[name] as unknown[] | undefined;
   if (list === undefined) msg[name] = [value];
   else list.push(value);
-}
-
-/** Fields by number for the numbers below 256 (the ones that occur in practice): an array beats a Map. */
-function fieldsByNumber(schema: MessageSchema): ReadonlyArray<FieldSchema | undefined> {
-  let max = 0;
-  for (const n of schema.fields.keys()) if (n < 256) max = Math.max(max, n);
-  const byNumber: Array<FieldSchema | undefined> = new Array(max + 1).fill(undefined);
-  for (const [n, f] of schema.fields) if (n <= max) byNumber[n] = f;
-  schema.byNumber = byNumber;
-  return byNumber;
-}
-
-/** Buffer's own UTF-8 decoder, without toString's argument checks (a million names add up). */
-const utf8Slice: (buf: Buffer, start: number, end: number) => string =
-  typeof (Buffer.prototype as { utf8Slice?: unknown }).utf8Slice === 'function'
-    ? (buf, start, end) => (buf as unknown as { utf8Slice(s: number, e: number): string }).utf8Slice(start, end)
-    : (buf, start, end) => buf.toString('utf8', start, end);
-
-function repeatedNames(schema: MessageSchema): readonly string[] {
-  const names: string[] = [];
-  for (const f of schema.fields.values()) if (f.repeated) names.push(f.name);
-  schema.repeatedNames = names;
-  return names;
-}
-
-function wireOf(kind: ScalarKind): number {
-  switch (kind) {
-    case 'float': case 'fixed32': case 'sfixed32': return 5;
-    case 'double': case 'fixed64': case 'sfixed64': return 1;
-    case 'string': case 'bytes': return 2;
-    default: return 0;
-  }
 }
 
 function defaultOf(kind: ScalarKind): unknown {
@@ -476,85 +430,4 @@ function negativeInt64(buf: Buffer, start: number): number {
   let v = 0n;
   for (let k = 9; k >= 0; k--) v = (v << 7n) | BigInt(buf[start + k]! & 0x7f);
   return Number(BigInt.asIntN(64, v));
-}
-
-const START = Symbol('start');
-const END = Symbol('end');
-
-/**
- * The class of one schema's decoded messages. One per schema, so that V8 sizes each kind of
- * message for the fields it turns out to have (in-object, no separate property store).
- * `$type` lives on the class and `$span` is made when asked for from two numbers kept under
- * symbols (invisible to Object.keys, like the meta fields were meant to be): a graph of a
- * million nodes has millions of messages, and each object less is less to collect.
- */
-function messageShape(type: string): new (type: string, start: number, end: number) => object {
-  class Message {
-    [START]: number;
-    [END]: number;
-    constructor(_type: string, start: number, end: number) {
-      this[START] = start;
-      this[END] = end;
-    }
-
-    get $span(): Span {
-      return { start: this[START], end: this[END] };
-    }
-  }
-  Object.defineProperty(Message.prototype, '$type', { value: type, enumerable: false, writable: false });
-  return Message;
-}
-
-/** Decodes a packed run of numbers into `out`. */
-export function decodePacked(bytes: Uint8Array, kind: ScalarKind, out: number[], file: string, at: number): void {
-  decodePackedRange(bytes, 0, bytes.length, kind, out, file, at);
-}
-
-/** Decodes the packed numbers in bytes[from, to) into `out`; `at` is where `from` is in the file. */
-function decodePackedRange(all: Uint8Array, from: number, to: number, kind: ScalarKind, out: number[], file: string, at: number): void {
-  const length = to - from;
-  const size = wireOf(kind) === 5 ? 4 : wireOf(kind) === 1 ? 8 : 0;
-  if (size > 0) {
-    if (length % size !== 0) {
-      throw new ModelError(`malformed protobuf at byte ${at}: packed ${kind} data is not a multiple of ${size} bytes`, file);
-    }
-    const view = new DataView(all.buffer, all.byteOffset + from, length);
-    for (let i = 0; i < length; i += size) {
-      switch (kind) {
-        case 'float': out.push(view.getFloat32(i, true)); break;
-        case 'fixed32': out.push(view.getUint32(i, true)); break;
-        case 'sfixed32': out.push(view.getInt32(i, true)); break;
-        case 'double': out.push(view.getFloat64(i, true)); break;
-        case 'fixed64': out.push(Number(view.getBigUint64(i, true))); break;
-        default: out.push(Number(view.getBigInt64(i, true)));
-      }
-    }
-    return;
-  }
-  let i = from;
-  while (i < to) {
-    let v = 0n;
-    let shift = 0n;
-    let b: number;
-    let small = 0;
-    let n = 0;
-    do {
-      if (i >= to || n >= 10) {
-        throw new ModelError(`malformed protobuf at byte ${at + i - from}: a packed varint is cut off`, file);
-      }
-      b = all[i++]!;
-      if (n < 4) small |= (b & 0x7f) << (7 * n);
-      else {
-        if (n === 4) v = BigInt(small >>> 0);
-        v |= BigInt(b & 0x7f) << shift;
-      }
-      shift += 7n;
-      n++;
-    } while (b & 0x80);
-    let value = n <= 4 ? small >>> 0 : Number(kind === 'uint64' || kind === 'uint32' ? v : BigInt.asIntN(64, v));
-    if (kind === 'int32' || kind === 'enum') value = value >= 2147483648 && value < TWO_32 ? value - TWO_32 : value;
-    else if (kind === 'sint32' || kind === 'sint64') value = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
-    else if (kind === 'bool') value = value !== 0 ? 1 : 0;
-    out.push(value);
-  }
 }

@@ -128,3 +128,21 @@ export function buildSchemas(descriptor: object, pkg: string): SchemaSet {
   }
   return set;
 }
+
+/** Fields by number for the numbers below 256 (the ones that occur in practice): an array beats a Map. */
+export function fieldsByNumber(schema: MessageSchema): ReadonlyArray<FieldSchema | undefined> {
+  let max = 0;
+  for (const n of schema.fields.keys()) if (n < 256) max = Math.max(max, n);
+  const byNumber: Array<FieldSchema | undefined> = new Array(max + 1).fill(undefined);
+  for (const [n, f] of schema.fields) if (n <= max) byNumber[n] = f;
+  schema.byNumber = byNumber;
+  return byNumber;
+}
+
+/** Names of the schema's repeated fields. */
+export function repeatedNames(schema: MessageSchema): readonly string[] {
+  const names: string[] = [];
+  for (const f of schema.fields.values()) if (f.repeated) names.push(f.name);
+  schema.repeatedNames = names;
+  return names;
+}
