@@ -1,0 +1,124 @@
+import { attributeGraphs, type Attribute } from './attribute.js';
+import type { Graph } from './graph.js';
+import { removeUse, type Value } from './value.js';
+
+export interface NodeSpec {
+  op: string;
+  domain?: string;
+  kind: string;
+  name?: string;
+  inputs: readonly (Value | null)[];
+  /** Names of the outputs to create; each becomes a new Value in this graph. */
+  outputs: readonly string[];
+  attrs?: ReadonlyMap<string, Attribute> | Record<string, Attribute>;
+  inputNames?: readonly string[];
+  origin?: unknown;
+}
+
+/**
+ * One operation. `op` and `domain` are as the format spells them; `kind` is the canonical
+ * name shared by all formats (MIL spelling), 'unknown' when there is none.
+ */
+export class Node {
+  readonly inputs: (Value | null)[];
+  readonly outputs: Value[];
+  /** Attributes; made on first use, since most nodes of a big graph have none (a Map is 200+ bytes). */
+  private attributes: Map<string, Attribute> | undefined;
+  /** Named arguments (Core ML MIL); parallel to `inputs` when present. */
+  inputNames: string[] | undefined;
+  /** The format's handle on the original encoding (kept: a writer reuses what did not change). */
+  origin: unknown;
+  /** Set by every edit: a writer re-encodes changed nodes and copies the others. */
+  changed = false;
+  /** True once removed from its graph: an O(1) test, where `graph.nodes.includes(n)` is O(n). */
+  removed = false;
+  /** Label unique within the graph, used in paths: the node's name, or `Op_<index>`. */
+  label = '';
+
+  constructor(
+    readonly id: number,
+    public graph: Graph,
+    public name: string,
+    public op: string,
+    public domain: string,
+    public kind: string,
+    attrs: ReadonlyMap<string, Attribute> | Record<string, Attribute> | undefined,
+    /** Taken as they are, not copied (readers build them at their exact size). */
+    inputs: (Value | null)[] = [],
+    outputs: Value[] = [],
+  ) {
+    this.inputs = inputs;
+    this.outputs = outputs;
+    if (attrs instanceof Map) {
+      if (attrs.size > 0) this.attributes = new Map(attrs);
+    } else if (attrs !== undefined) {
+      const entries = Object.entries(attrs);
+      if (entries.length > 0) this.attributes = new Map(entries);
+    }
+  }
+
+  /** The node's attributes by name (an empty map when it has none; edits go through setAttr). */
+  get attrs(): Map<string, Attribute> {
+    return (this.attributes ??= new Map());
+  }
+
+  /** True when the node has at least one attribute (without making the map). */
+  get hasAttrs(): boolean {
+    return this.attributes !== undefined && this.attributes.size > 0;
+  }
+
+  /** `main/If_3.then_branch/Conv_12`: the graph's path, then this node's label. */
+  get path(): string {
+    return `${this.graph.path}/${this.label}`;
+  }
+
+  /** Graphs held by attributes (If/Loop/Scan bodies, MIL blocks), with the attribute name. */
+  subgraphs(): Array<[string, Graph]> {
+    return this.attributes ? attributeGraphs(this.attributes) : [];
+  }
+
+  input(name: string): Value | null | undefined {
+    const i = this.inputNames?.indexOf(name) ?? -1;
+    return i >= 0 ? this.inputs[i] : undefined;
+  }
+
+  setInput(index: number, value: Value | null): void {
+    const old = this.inputs[index];
+    if (old) removeUse(old, this, index);
+    this.inputs[index] = value;
+    if (value) value.uses.push({ node: this, index });
+    this.touch();
+  }
+
+  setAttr(name: string, attr: Attribute | undefined): void {
+    if (attr === undefined) this.attrs.delete(name);
+    else this.attrs.set(name, attr);
+    for (const [, g] of this.subgraphs()) g.parentNode = this;
+    this.touch();
+  }
+
+  /** Marks this node (and what contains it) as changed, so writers re-encode it. */
+  touch(): void {
+    this.changed = true;
+    this.graph.touch();
+  }
+
+  /** Values from enclosing graphs read inside this node's subgraphs. */
+  implicitInputs(): Value[] {
+    const found = new Set<Value>();
+    const own = new Set<Graph>();
+    const visit = (g: Graph): void => {
+      own.add(g);
+      // Removed nodes are skipped: a list may hold them until its owner compacts it (OrtView).
+      for (const n of g.nodes) {
+        if (!n.removed) for (const [, sub] of n.subgraphs()) visit(sub);
+      }
+      for (const n of g.nodes) {
+        if (!n.removed) for (const v of n.inputs) if (v && !own.has(v.graph)) found.add(v);
+      }
+      for (const v of g.outputs) if (!own.has(v.graph)) found.add(v);
+    };
+    for (const [, g] of this.subgraphs()) visit(g);
+    return [...found];
+  }
+}
