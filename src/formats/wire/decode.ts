@@ -2,7 +2,7 @@ import { ModelError } from '../../errors.js';
 import type { Bytes, Decoded, Entry, PackedRef, Span } from './decoded.js';
 import type { FieldSchema, MessageSchema, ScalarKind } from './schema.js';
 import { messageShape } from './message-shape.js';
-import { decodePackedRange, wireOf } from './packed.js';
+import { decodePackedRange, varint64, wireOf } from './packed.js';
 import { fieldsByNumber, repeatedNames } from './schema.js';
 import { recurring, utf8Slice } from './text.js';
 import type { ByteSource } from './source.js';
@@ -298,7 +298,7 @@ export class WireDecoder {
         this.pos = pos + n + 1;
         const value = (lo >>> 0) + hi * 268435456;
         // Ten-byte varints are negative int64s in two's complement.
-        return n === 9 && value >= 9223372036854775808 ? negativeInt64(buf, i - 10) : value;
+        return n === 9 && value >= 9223372036854775808 ? varint64(buf, i - 10, 10, true) : value;
       }
     }
     return this.fail(pos, 'a varint longer than 10 bytes');
@@ -424,10 +424,4 @@ function defaultOf(kind: ScalarKind): unknown {
   if (kind === 'bytes') return { offset: 0, length: 0, data: new Uint8Array(0) };
   if (kind === 'bool') return false;
   return 0;
-}
-
-function negativeInt64(buf: Buffer, start: number): number {
-  let v = 0n;
-  for (let k = 9; k >= 0; k--) v = (v << 7n) | BigInt(buf[start + k]! & 0x7f);
-  return Number(BigInt.asIntN(64, v));
 }

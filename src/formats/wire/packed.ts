@@ -41,28 +41,42 @@ export function decodePackedRange(all: Uint8Array, from: number, to: number, kin
   }
   let i = from;
   while (i < to) {
-    let v = 0n;
-    let shift = 0n;
+    const start = i;
     let b: number;
-    let small = 0;
     let n = 0;
     do {
       if (i >= to || n >= 10) {
         throw new ModelError(`malformed protobuf at byte ${at + i - from}: a packed varint is cut off`, file);
       }
       b = all[i++]!;
-      if (n < 4) small |= (b & 0x7f) << (7 * n);
-      else {
-        if (n === 4) v = BigInt(small >>> 0);
-        v |= BigInt(b & 0x7f) << shift;
-      }
-      shift += 7n;
       n++;
     } while (b & 0x80);
-    let value = n <= 4 ? small >>> 0 : Number(kind === 'uint64' || kind === 'uint32' ? v : BigInt.asIntN(64, v));
+    let value = varint64(all, start, n, kind !== 'uint64' && kind !== 'uint32');
     if (kind === 'int32' || kind === 'enum') value = value >= 2147483648 && value < TWO_32 ? value - TWO_32 : value;
     else if (kind === 'sint32' || kind === 'sint64') value = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
     else if (kind === 'bool') value = value !== 0 ? 1 : 0;
     out.push(value);
   }
+}
+
+/**
+ * The n-byte varint at buf[start] as the nearest number: its low 64 bits, in two's complement
+ * when `signed`. Computed in two 32-bit halves, without BigInt: negative numbers (-1 for the
+ * last axis) take ten bytes and are common in a graph, and BigInt made a dozen objects each.
+ */
+export function varint64(buf: Uint8Array, start: number, n: number, signed: boolean): number {
+  let lo = 0;
+  let hi = 0;
+  for (let k = 0; k < n; k++) {
+    const b = buf[start + k]! & 0x7f;
+    const shift = 7 * k;
+    if (shift < 28) lo |= b << shift;
+    else if (shift === 28) {
+      lo |= (b & 0x0f) << 28;
+      hi |= b >> 4;
+    } else {
+      hi |= b << (shift - 32); // the tenth byte's shift of 31 keeps its lowest bit, bit 63
+    }
+  }
+  return (signed ? hi | 0 : hi >>> 0) * 4294967296 + (lo >>> 0);
 }

@@ -103,4 +103,27 @@ describe('wire decoder', () => {
     w.uint32((4 << 3) | 2).uint64(2 ** 40);
     expect(() => decode(w.finish())).toThrow(/declares/);
   });
+
+  it('reads 64-bit integers, packed or not, as the nearest number: negatives, extremes, and everything between', () => {
+    const edges = [0n, 1n, 127n, 128n, 2n ** 28n - 1n, 2n ** 28n, 2n ** 31n, 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n + 1n, 2n ** 63n - 1n,
+      -1n, -2n, -(2n ** 31n), -(2n ** 32n), -(2n ** 53n) - 1n, -(2n ** 63n)];
+    let x = 0x9e3779b97f4a7c15n;
+    for (let i = 0; i < 200; i++) {
+      x = (x * 6364136223846793005n + 1442695040888963407n) & (2n ** 64n - 1n);
+      edges.push(BigInt.asIntN(64, x >> BigInt(i % 64)));
+    }
+    const text = edges.map(String);
+    for (const packed of [true, false]) {
+      const w = protobuf.Writer.create();
+      if (packed) {
+        w.uint32((3 << 3) | 2).fork();
+        for (const t of text) w.int64(t);
+        w.ldelim();
+      } else {
+        for (const t of text) w.uint32(3 << 3).int64(t);
+      }
+      expect(decode(w.finish()).list).toEqual(edges.map((v) => Number(v)));
+    }
+    for (const v of edges) expect(decode(Item.encode(Item.fromObject({ n: String(v) })).finish()).n).toBe(Number(v));
+  });
 });
