@@ -2,7 +2,7 @@ import { Node, type NodeSpec } from './node.js';
 import { StringMap } from './string-map.js';
 import type { Tensor } from './tensor.js';
 import type { ValueType } from './types.js';
-import { addUse, EXACT_USES, removeUse, Value, type Use } from './value.js';
+import { addUse, removeUse, Value, type Use } from './value.js';
 
 // Values and nodes live in files of their own; graph.ts is where the rest of the code gets them.
 export { Node, Value };
@@ -127,17 +127,6 @@ export class Graph {
     node.label = this.uniqueLabel(spec.name || `${spec.op}_${this.nodes.length}`);
     this.nodes.push(node);
     return node;
-  }
-
-  /**
-   * Trims the `uses` lists of this scope's values to their length. Lists grown one use at
-   * a time keep room for sixteen; a reader of a big graph calls this once it is built.
-   */
-  compactUses(): void {
-    for (const v of this.values.values()) {
-      const n = v.uses.length;
-      if (n > EXACT_USES && n < 16) (v as { uses: Use[] }).uses = v.uses.slice();
-    }
   }
 
   /** Removes a node whose outputs nobody reads any more. */

@@ -38,11 +38,11 @@ export class Value {
 
 /**
  * Up to this many uses, a reader's appendNode replaces a value's list by one a use longer;
- * past it the list grows by push. A list grown by push keeps room for sixteen more: a graph
- * of a million values would carry (and the collector copy) over 100 MB of that room while
- * it is read.
+ * past it the list grows by push. A list grown by push from empty keeps room for sixteen
+ * more: a graph of a million values would carry (and the collector copy) over 100 MB of
+ * that room. Past sixteen, growing by half its length costs less than the copies would.
  */
-export const EXACT_USES = 4;
+const EXACT_USES = 16;
 
 export function addUse(value: Value, use: Use): void {
   const uses = value.uses;

@@ -13,10 +13,14 @@ export function sortNodes(graph: Graph, fail: (what: string) => never): void {
     return p !== null && p !== undefined && p.graph === graph && p.id >= n.id;
   };
   let sorted = true;
-  for (const n of graph.nodes) {
-    for (const v of n.inputs) if (later(n, v)) sorted = false;
+  // Indexed loops: this one runs once per graph, over every node, and for-of's iterators
+  // were not optimised away there (an object per step).
+  const nodes = graph.nodes;
+  for (let k = 0; sorted && k < nodes.length; k++) {
+    const n = nodes[k]!;
+    const inputs = n.inputs;
+    for (let i = 0; i < inputs.length; i++) if (later(n, inputs[i]!)) sorted = false;
     if (sorted && n.hasAttrs && n.subgraphs().length > 0) for (const v of n.implicitInputs()) if (later(n, v)) sorted = false;
-    if (!sorted) break;
   }
   if (sorted) return;
   const order = topologicalOrder(graph);

@@ -216,7 +216,6 @@ class GraphReader {
       if (type && !v.type) v.type = type;
       v.origin ??= vi;
     }
-    graph.compactUses();
   }
 
   /** Every node's outputs, made before any node is built (a pass of its own over the nodes). */

@@ -66,7 +66,9 @@ export class WireDecoder {
     if (this.pos !== end) this.fail(end, 'a field runs past the end of its message');
     // Arrays grown by push keep room for 16 or more elements; a big graph has millions of
     // two-element ones (a node's inputs). Exact-size copies hold a third of the memory.
-    for (const name of schema.repeatedNames ?? repeatedNames(schema)) {
+    const repeated = schema.repeatedNames ?? repeatedNames(schema);
+    for (let r = 0; r < repeated.length; r++) {
+      const name = repeated[r]!;
       const list = msg[name];
       if (list !== undefined && Array.isArray(list) && list.length > 1 && list.length < 64) msg[name] = list.slice();
       else if (list instanceof FieldSpans) list.trim();
