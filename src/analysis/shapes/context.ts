@@ -34,9 +34,10 @@ const NO_TENSOR: TensorFacts = { dtype: 'unknown', shape: null };
  */
 export class NodeContext {
   readonly outputs: (ValueType | null | undefined)[];
-  readonly outputData: (Elements | undefined)[];
-  /** Constant tensors behind outputs (Constant nodes), read only if some rule asks. */
-  readonly outputTensors: (Tensor | undefined)[];
+  /** Elements of outputs, when a rule computed them (made on first use: most nodes have none). */
+  outputData: (Elements | undefined)[] | undefined;
+  /** Constant tensors behind outputs (Constant nodes), read only if some rule asks; made on first use. */
+  outputTensors: (Tensor | undefined)[] | undefined;
 
   constructor(
     readonly node: Node,
@@ -45,8 +46,6 @@ export class NodeContext {
     private readonly host: InferenceHost,
   ) {
     this.outputs = new Array(node.outputs.length).fill(undefined);
-    this.outputData = new Array(node.outputs.length).fill(undefined);
-    this.outputTensors = new Array(node.outputs.length).fill(undefined);
   }
 
   get inputCount(): number {
@@ -167,12 +166,12 @@ export class NodeContext {
 
   /** Output `i` holds this constant; its elements are read only when a rule asks for them. */
   outTensor(i: number, tensor: Tensor): void {
-    if (i < this.outputTensors.length) this.outputTensors[i] = tensor;
+    if (i < this.outputs.length) (this.outputTensors ??= new Array(this.outputs.length).fill(undefined))[i] = tensor;
   }
 
   /** Records the elements of output `i` for the shape computations that read it. */
   outData(i: number, elements: Elements): void {
-    if (i < this.outputData.length && elements.length <= DATA_LIMIT) this.outputData[i] = elements;
+    if (i < this.outputs.length && elements.length <= DATA_LIMIT) (this.outputData ??= new Array(this.outputs.length).fill(undefined))[i] = elements;
   }
 }
 

@@ -53,14 +53,18 @@ export class ShapeEngine implements InferenceHost {
 
   private commit(ctx: NodeContext): void {
     const node = ctx.node;
-    node.outputs.forEach((v, i) => {
+    const outputs = node.outputs;
+    const data = ctx.outputData;
+    const tensors = ctx.outputTensors;
+    for (let i = 0; i < outputs.length; i++) {
+      const v = outputs[i]!;
       const inferred = ctx.outputs[i];
       if (inferred !== undefined) this.setType(v, inferred, node);
-      const e = ctx.outputData[i];
+      const e = data?.[i];
       if (e !== undefined) this.data.set(v, e);
-      const t = ctx.outputTensors[i];
+      const t = tensors?.[i];
       if (t !== undefined) this.tensors.set(v, t);
-    });
+    }
   }
 
   private setType(v: Value, inferred: ValueType | null, node: Node | null): void {
