@@ -147,12 +147,15 @@ class GraphReader {
       v.origin = s;
       graph.initializers.push(v);
     }
+    // A set, not graph.inputs.includes: a file listing 10^5 inputs took seconds, 10^6 minutes.
+    const listed = new Set<Value>();
     for (const vi of proto.input ?? []) {
       const name = vi.name ?? '';
       const type = typeOf(vi.type);
       // Old IR versions list initializers as inputs too (overridable defaults).
       const v = graph.values.get(name) ?? define(name, type);
-      if (graph.inputs.includes(v)) fail(`input '${name}' is listed twice`);
+      if (listed.has(v)) fail(`input '${name}' is listed twice`);
+      listed.add(v);
       if (type) v.type = type;
       graph.inputs.push(v);
     }
