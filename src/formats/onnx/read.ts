@@ -167,7 +167,7 @@ class GraphReader {
         if (node.attrs.has(name)) fail(`node '${node.label}' has attribute '${name}' twice`);
         const attr = this.attribute(a, graph, node.label);
         if (attr.type === 'graph' || attr.type === 'graphs') nested = true;
-        node.attrs.set(name, attr);
+        node.initAttr(name, attr);
       }
       if (nested) {
         for (const [, sub] of node.subgraphs()) sub.parentNode = node;
