@@ -195,6 +195,19 @@ describe('work that grew with what a file declares', () => {
     expect(performance.now() - t).toBeLessThan(5000);
   });
 
+  it('ONNX Runtime constant folding: a Concat of constants with axis 2^31 is not computed (grew an array of that length: minutes)', () => {
+    const c = (name: string): Record<string, unknown> => ({ name, dims: [2], data_type: 7, raw_data: Buffer.alloc(16) });
+    const p = onnx({
+      name: 'g', input: [vi('x', [4])], initializer: [c('a'), c('b')],
+      node: [{ op_type: 'Concat', input: ['a', 'b'], output: ['s'], attribute: [{ name: 'axis', type: 2, i: 2 ** 31 }] },
+        { op_type: 'Reshape', input: ['x', 's'], output: ['y'] }],
+      output: [vi('y', [4])],
+    });
+    const t = performance.now();
+    for (const target of ['ane', 'coreml-ep'] as const) expect(lintFile(p, { rules: RULES, target, partitions: true }).result.fatal).toBeNull();
+    expect(performance.now() - t).toBeLessThan(5000);
+  });
+
   it('ONNX typed fields: a tensor declaring 2^40 elements but storing one is refused before anything is allocated', () => {
     const p = onnx({
       name: 'g', input: [vi('x', [1])], initializer: [{ name: 'big', dims: [2 ** 40], data_type: 1, float_data: [1] }],
