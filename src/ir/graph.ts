@@ -46,6 +46,8 @@ export interface NodeSpec {
   attrs?: ReadonlyMap<string, Attribute> | Record<string, Attribute>;
   inputNames?: readonly string[];
   origin?: unknown;
+  /** The label wanted (a copy keeps its original's); suffixed only if the graph has it already. */
+  label?: string;
 }
 
 /**
@@ -270,7 +272,7 @@ export class Graph {
       node.outputs.push(v);
     }
     for (const [, g] of node.subgraphs()) g.parentNode = node;
-    node.label = this.uniqueLabel(spec.name || `${spec.op}_${index}`);
+    node.label = this.uniqueLabel(spec.label ?? (spec.name || `${spec.op}_${index}`));
     if (index === this.nodes.length) this.nodes.push(node);
     else this.nodes.splice(index, 0, node);
     if (spec.origin === undefined) node.touch();
