@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import yargs from 'yargs';
-import { UsageError } from '../errors.js';
+import { UsageError, systemReason } from '../errors.js';
 import type { TargetId } from '../engine/rule.js';
 import { VERSION } from '../version.js';
 import { convertCommand } from './convert.js';
@@ -136,7 +136,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     try {
       writeFileSync(file, text);
     } catch (e) {
-      throw new UsageError(`cannot write the report to ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      throw new UsageError(`cannot write the report to ${file}: ${systemReason(e)}`);
     }
   }
 }

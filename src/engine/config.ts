@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { UsageError } from '../errors.js';
+import { UsageError, systemReason } from '../errors.js';
 import type { Rule, TargetId } from './rule.js';
 import { TARGET_IDS } from './rule.js';
 import type { RuleSettings, SeveritySetting } from './run-rules.js';
@@ -54,7 +54,7 @@ export function loadConfig(file: string, rules: readonly Rule<unknown>[]): Resol
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const why = systemReason(e);
     throw new UsageError(`${file}: cannot read the config: ${why}`);
   }
   if (!validateConfig(raw)) throw new UsageError(`${file}: ${describe(validateConfig.errors ?? [], raw)}`);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { WriteError } from '../errors.js';
+import { WriteError, systemReason } from '../errors.js';
 import { beginTask } from '../ir/progress.js';
 import { isWithin } from './paths.js';
 import type { Piece } from './wire/encode.js';
@@ -45,7 +45,7 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
   try {
     fd = openSync(temp, 'wx', mode ?? 0o666);
   } catch (e) {
-    throw new WriteError(`cannot write in ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new WriteError(`cannot write in ${dir}: ${systemReason(e)}`);
   }
   let total = 0;
   for (const p of pieces) total += p.length;

@@ -103,6 +103,21 @@ describe('messages stay on one line', () => {
   });
 });
 
+describe('messages say what is wrong in words', () => {
+  it('bytes that do not decode: the format expected and what may have happened, not only the protobuf detail', () => {
+    const p = join(tempDir(), 'm.onnx');
+    writeFileSync(p, 'garbage');
+    expect(lint(p).fatal?.message).toBe('not a readable ONNX file (damaged, cut short, or another kind of file): malformed protobuf at byte 1: wire type 7 is not valid protobuf');
+  });
+
+  it('file system errors in words, with the code kept for searching', () => {
+    const pkg = join(tempDir(), 'm.mlpackage');
+    mkdirSync(pkg);
+    expect(lint(pkg).fatal?.message).toBe('cannot open Manifest.json: no such file or directory (ENOENT)');
+    expect(lint(join(tempDir(), 'missing.onnx')).fatal?.message).toBe('cannot open: no such file or directory (ENOENT)');
+  });
+});
+
 describe('ONNX functions', () => {
   it('a function listing an input twice is refused in words (an invariant failed)', () => {
     refused(onnx({ name: 'g', input: [vi('x', [1])], node: [{ op_type: 'F', domain: 'local', input: ['x', 'x'], output: ['y'] }], output: [vi('y', [1])] },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import { ModelError } from '../../errors.js';
+import { ModelError, systemReason } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import { resolveInside } from '../paths.js';
 import { ByteSource, READ_NONBLOCK } from '../wire/source.js';
@@ -87,7 +87,7 @@ export function readSmallFile(path: string, limit: number, what: string): Buffer
     // Non-blocking: a FIFO in place of the file is refused below, not waited on forever.
     fd = openSync(path, READ_NONBLOCK);
   } catch (e) {
-    throw new ModelError(`cannot open ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, path);
+    throw new ModelError(`cannot open ${what}: ${systemReason(e)}`, path);
   }
   try {
     const st = fstatSync(fd);
