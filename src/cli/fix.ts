@@ -24,24 +24,10 @@ import type { PartitionPlan } from '../targets/partition.js';
 import { cachedPlan, planPartitions } from '../targets/plan.js';
 import { VERSION } from '../version.js';
 import { discover } from './discover.js';
+import type { FixArgs } from './fix-args.js';
 import type { LintArgs } from './lint.js';
 import type { CliIo } from './main.js';
 import { RunSettings } from './settings.js';
-
-/** The fix options of the lint command (CONTRACT.md). */
-export interface FixArgs {
-  fix?: boolean;
-  fixUnsafe?: boolean;
-  fixDryRun?: boolean;
-  out?: string;
-  verify?: boolean;
-  verifyTolerance?: number;
-}
-
-/** True when the lint command was asked to fix. */
-export function wantsFix(args: FixArgs): boolean {
-  return !!(args.fix || args.fixUnsafe || args.fixDryRun || args.out !== undefined || args.verify);
-}
 
 /**
  * `graphlint --fix | --fix-unsafe | --fix-dry-run [--out PATH] [--verify]`: per model, run

@@ -3,12 +3,9 @@ import yargs from 'yargs';
 import { UsageError, systemReason } from '../errors.js';
 import type { TargetId } from '../engine/rule.js';
 import { VERSION } from '../version.js';
-import { convertCommand } from './convert.js';
-import { fixCommand, wantsFix, type FixArgs } from './fix.js';
-import { lintCommand, type LintArgs } from './lint.js';
-import { partitionsCommand, type PartitionsArgs } from './partitions.js';
-import { explainCommand, rulesCommand } from './rules.js';
-import { summaryCommand } from './summary.js';
+import { wantsFix, type FixArgs } from './fix-args.js';
+import type { LintArgs } from './lint.js';
+import type { PartitionsArgs } from './partitions.js';
 
 /** Where the CLI writes; tests pass their own. */
 export interface CliIo {
@@ -41,6 +38,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
       else throw e;
     }
   };
+  // Each command's module loads when that command runs: start-up pays only for what is used.
   const parser = yargs([...argv])
     .scriptName('graphlint')
     .usage("$0 [paths..]\n\nFinds what keeps a model off Apple's Neural Engine.")
@@ -65,13 +63,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           .option('out', { type: 'string', requiresArg: true, describe: 'with --fix: write the fixed model here instead of in place (one input only)' })
           .option('verify', { type: 'boolean', describe: 'with --fix on ONNX: run original and fixed models on seeded random inputs (needs onnxruntime-node); exit 1 above tolerance' })
           .option('verify-tolerance', { type: 'number', requiresArg: true, describe: 'largest relative difference --verify accepts (default 1e-4)' }),
-      (args) => run(() => (wantsFix(args) ? fixCommand(args, io, writeReport) : lintCommand(args, io, writeReport))),
+      (args) => run(async () => (wantsFix(args)
+        ? (await import('./fix.js')).fixCommand(args, io, writeReport)
+        : (await import('./lint.js')).lintCommand(args, io, writeReport))),
     )
     .command<{ paths: string[] }>(
       'summary <paths..>',
       'what a model holds: interface, opsets, node count, op histogram',
       (y) => y.positional('paths', { type: 'string', array: true, demandOption: true }),
-      (args) => run(() => summaryCommand(args.paths, io)),
+      (args) => run(async () => (await import('./summary.js')).summaryCommand(args.paths, io)),
     )
     .command<PartitionsArgs>(
       'partitions <path>',
@@ -84,25 +84,25 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
           .option('output', { alias: 'o', type: 'string', describe: 'write the report to this file' })
           .option('input-shape', { type: 'string', requiresArg: true, describe: "fix a graph input's dims: NAME=D0,D1,... (repeatable)" })
           .option('coreml-format', { choices: COREML_FORMATS, describe: "for --target coreml-ep: the format ONNX Runtime's Core ML provider builds (default mlprogram)" }),
-      (args) => run(() => partitionsCommand(args, io, writeReport)),
+      (args) => run(async () => (await import('./partitions.js')).partitionsCommand(args, io, writeReport)),
     )
     .command<{ target?: TargetId }>(
       'rules',
       'list the rules',
       (y) => y.option('target', { choices: TARGETS, describe: 'only rules for this target' }),
-      (args) => run(() => rulesCommand(args.target, io)),
+      (args) => run(async () => (await import('./rules.js')).rulesCommand(args.target, io)),
     )
     .command<{ id: string }>(
       'explain <id>',
       "print a rule's documentation",
       (y) => y.positional('id', { type: 'string', demandOption: true }),
-      (args) => run(() => explainCommand(args.id, io)),
+      (args) => run(async () => (await import('./rules.js')).explainCommand(args.id, io)),
     )
     .command<{ in: string; out: string }>(
       'convert <in> <out>',
       're-serialize a model; formats may differ where meaning allows',
       (y) => y.positional('in', { type: 'string', demandOption: true }).positional('out', { type: 'string', demandOption: true }),
-      (args) => run(() => convertCommand(args.in, args.out, io)),
+      (args) => run(async () => (await import('./convert.js')).convertCommand(args.in, args.out, io)),
     )
     .option('debug', { type: 'boolean', default: false, describe: 'explain near misses and show internal details' })
     .strict()
