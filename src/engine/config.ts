@@ -47,7 +47,8 @@ export interface ResolvedConfig {
  */
 let validators: Promise<{ ajv: Ajv; config: ValidateFunction }> | undefined;
 function loadValidators(): NonNullable<typeof validators> {
-  validators ??= import('ajv').then(({ Ajv }) => {
+  // Through the default export (module.exports): bundled, ajv's chunk exposes nothing else.
+  validators ??= import('ajv').then(({ default: { Ajv } }) => {
     const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
     return { ajv, config: ajv.compile(CONFIG_SCHEMA) };
   });
