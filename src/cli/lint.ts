@@ -10,7 +10,6 @@ import type { PartitionPlan } from '../targets/partition.js';
 import { cachedPlan } from '../targets/plan.js';
 import type { FileResult } from '../report/result.js';
 import { summarize } from '../report/result.js';
-import { formatSarif } from '../report/sarif.js';
 import { formatText } from '../report/text.js';
 import { VERSION } from '../version.js';
 import { discover } from './discover.js';
@@ -102,9 +101,10 @@ export async function lintCommand(args: LintArgs, io: CliIo, write: (text: strin
   stopProgress();
   for (const r of results) if (r.fatal) io.stderr(`${r.path}: ${r.fatal.message}\n`);
   for (const line of debug ?? []) io.stderr(`debug ${line.ruleId}${line.node ? ` ${line.node}` : ''}: ${line.reason}\n`);
+  // SARIF (node:crypto) and HTML (dagre) load only when asked for.
   const text =
     args.format === 'json' ? formatJson(results, { toolVersion: VERSION, target })
-    : args.format === 'sarif' ? formatSarif(results, { toolVersion: VERSION, rules: RULES.map((r) => r.meta), cwd: process.cwd() })
+    : args.format === 'sarif' ? (await import('../report/sarif.js')).formatSarif(results, { toolVersion: VERSION, rules: RULES.map((r) => r.meta), cwd: process.cwd() })
     : args.format === 'html' ? (await import('../report/html.js')).formatHtml(results, { toolVersion: VERSION, target, plans })
     : formatText(results);
   write(text, args.output);

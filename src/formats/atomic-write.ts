@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { WriteError, systemReason } from '../errors.js';
@@ -40,7 +39,8 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
     }
   }
   removeStaleTemps(path);
-  const temp = join(dir, `${tempPrefix(path)}${process.pid}-${randomBytes(4).toString('hex')}`);
+  // Web Crypto, global and loaded on first use: importing node:crypto costs every run start-up.
+  const temp = join(dir, `${tempPrefix(path)}${process.pid}-${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex')}`);
   let fd: number;
   try {
     fd = openSync(temp, 'wx', mode ?? 0o666);
