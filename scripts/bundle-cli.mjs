@@ -5,7 +5,7 @@
 // the TypeScript sources, so running it again gives the same result; `tsc` alone brings back
 // the unbundled shim, which works too. dist/src (the library) is untouched.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,6 +39,8 @@ for (const file of result.outputFiles) {
   mkdirSync(dirname(file.path), { recursive: true });
   writeFileSync(file.path, file.contents);
 }
+// Executable, as tsc leaves a file that starts with #!, so it also runs without `node`.
+chmodSync(join(outdir, 'graphlint.js'), 0o755);
 copyYargsLocales();
 
 /**
