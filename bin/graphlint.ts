@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-import { main } from '../src/cli/main.js';
+// A shim: all behaviour lives in src/cli; this only sets the exit code. The shipped command
+// is bundled (scripts/bundle-cli.mjs), so --debug turns on source maps before the rest loads:
+// its stack traces then name the TypeScript sources.
+if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
+const { main } = await import('../src/cli/main.js');
 
-// A shim: all behaviour lives in src/cli; this only sets the exit code.
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -111,9 +111,14 @@ function add(out: Offender[], role: string, v: Value | null | undefined, limit: 
 }
 
 function addShape(out: Offender[], role: string, name: string, shape: readonly Dim[], limit: number): void {
-  // Symbolic and unknown dimensions are never guessed.
-  const axes = shape.flatMap((d, i) => (typeof d === 'number' && d > limit ? [i] : []));
-  if (axes.length > 0) out.push({ role, name, shape, axes });
+  // Symbolic and unknown dimensions are never guessed. A loop that allocates only for an
+  // offender: this runs for every value of the model.
+  let axes: number[] | undefined;
+  for (let i = 0; i < shape.length; i++) {
+    const d = shape[i];
+    if (typeof d === 'number' && d > limit) (axes ??= []).push(i);
+  }
+  if (axes) out.push({ role, name, shape, axes });
 }
 
 function shapeOf(v: Value): readonly Dim[] | undefined {

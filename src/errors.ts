@@ -34,3 +34,31 @@ const MAX_MESSAGE = 2000;
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** What the operating system's error codes mean, in words; the code stays for searching. */
+const SYSTEM_REASONS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EISDIR: 'it is a directory',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many symbolic links (a loop?)',
+  ENAMETOOLONG: 'the name is too long',
+  EMFILE: 'too many open files',
+  ENFILE: 'too many open files in the system',
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  EEXIST: 'it exists already',
+  EXDEV: 'it is on another file system',
+  EIO: 'input/output error',
+  EAGAIN: 'it is not ready (a FIFO or device?)',
+  ENXIO: 'no reader or device behind it (a FIFO?)',
+};
+
+/** A file system error as words a user can act on: `no such file or directory (ENOENT)`. */
+export function systemReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string') return SYSTEM_REASONS[code] ? `${SYSTEM_REASONS[code]} (${code})` : code;
+  return e instanceof Error ? e.message.split('\n')[0]! : String(e);
+}

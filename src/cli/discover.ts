@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import fg from 'fast-glob';
+import type FastGlob from 'fast-glob';
 import { isModelPath } from '../formats/index.js';
 
 /** One thing to process: a model path, or an argument that named nothing usable. */
@@ -9,12 +9,17 @@ export type Target = { readonly path: string; readonly problem?: string };
 const FILE_PATTERNS = ['**/*.onnx', '**/*.mlmodel', '**/*.mil'];
 const PACKAGE_PATTERNS = ['**/*.mlpackage', '**/*.mlmodelc'];
 
+/** fast-glob, loaded only when a directory or a pattern is searched: naming files needs none. */
+async function glob(): Promise<typeof FastGlob> {
+  return (await import('fast-glob')).default;
+}
+
 /**
  * Expands the command line's paths: a model file or package as is, a directory that is
  * not itself a model searched for models (packages count as one model; nothing inside
  * them is listed again), a glob expanded. Order: arguments in order, matches sorted.
  */
-export function discover(args: readonly string[]): Target[] {
+export async function discover(args: readonly string[]): Promise<Target[]> {
   const out: Target[] = [];
   const seen = new Set<string>();
   const add = (path: string): void => {
@@ -37,11 +42,12 @@ export function discover(args: readonly string[]): Target[] {
       continue;
     }
     if (exists && isDir) {
-      const found = searchDirectory(arg);
+      const found = searchDirectory(await glob(), arg);
       if (found.length === 0) out.push({ path: arg, problem: 'no models found in this directory' });
       found.forEach(add);
       continue;
     }
+    const fg = await glob();
     if (fg.isDynamicPattern(arg)) {
       const matches = fg.sync(arg, { onlyFiles: false, markDirectories: false, dot: false }).sort();
       const models = matches.filter((m) => isModelPath(m));
@@ -54,7 +60,7 @@ export function discover(args: readonly string[]): Target[] {
   return out;
 }
 
-function searchDirectory(dir: string): string[] {
+function searchDirectory(fg: typeof FastGlob, dir: string): string[] {
   const packages = fg.sync(PACKAGE_PATTERNS, { cwd: dir, onlyDirectories: true, followSymbolicLinks: false })
     .sort();
   const inside = (p: string): boolean => packages.some((pkg) => p.startsWith(`${pkg}/`));

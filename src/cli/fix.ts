@@ -13,7 +13,6 @@ import { readModel, writeModel } from '../formats/index.js';
 import { replaceDirectory } from '../formats/coreml/write-package.js';
 import type { Dim } from '../ir/shape.js';
 import type { Model } from '../ir/model.js';
-import { formatHtml } from '../report/html.js';
 import { formatJson } from '../report/json.js';
 import { summarize, type FileResult } from '../report/result.js';
 import { formatSarif } from '../report/sarif.js';
@@ -25,24 +24,10 @@ import type { PartitionPlan } from '../targets/partition.js';
 import { cachedPlan, planPartitions } from '../targets/plan.js';
 import { VERSION } from '../version.js';
 import { discover } from './discover.js';
+import type { FixArgs } from './fix-args.js';
 import type { LintArgs } from './lint.js';
 import type { CliIo } from './main.js';
 import { RunSettings } from './settings.js';
-
-/** The fix options of the lint command (CONTRACT.md). */
-export interface FixArgs {
-  fix?: boolean;
-  fixUnsafe?: boolean;
-  fixDryRun?: boolean;
-  out?: string;
-  verify?: boolean;
-  verifyTolerance?: number;
-}
-
-/** True when the lint command was asked to fix. */
-export function wantsFix(args: FixArgs): boolean {
-  return !!(args.fix || args.fixUnsafe || args.fixDryRun || args.out !== undefined || args.verify);
-}
 
 /**
  * `graphlint --fix | --fix-unsafe | --fix-dry-run [--out PATH] [--verify]`: per model, run
@@ -61,9 +46,9 @@ export async function fixCommand(args: LintArgs & FixArgs, io: CliIo, write: (te
   if (args.out !== undefined && dryRun) throw new UsageError('--out writes the fixed model, which --fix-dry-run never does');
   const tolerance = args.verifyTolerance ?? DEFAULT_TOLERANCE;
   if (!(tolerance >= 0)) throw new UsageError('--verify-tolerance must be a number ≥ 0');
-  const run = new RunSettings(args);
+  const run = await RunSettings.create(args);
   const inputShapes = run.inputShapes;
-  const targets = discover(paths);
+  const targets = await discover(paths);
   if (args.out !== undefined && targets.length !== 1) {
     throw new UsageError(`--out takes exactly one input model; ${targets.length} were given`);
   }
@@ -76,7 +61,7 @@ export async function fixCommand(args: LintArgs & FixArgs, io: CliIo, write: (te
       results.push({ path: t.path, format: null, fatal: { message: t.problem }, stats: null, diagnostics: [] });
       continue;
     }
-    const judged = run.for(t.path);
+    const judged = await run.for(t.path);
     target = judged.target;
     const settings = judged.settings;
     const done = await fixOne(t.path, {
@@ -93,7 +78,7 @@ export async function fixCommand(args: LintArgs & FixArgs, io: CliIo, write: (te
   let text: string;
   if (args.format === 'json') text = formatJson(results, { toolVersion: VERSION, target });
   else if (args.format === 'sarif') text = formatSarif(results, { toolVersion: VERSION, rules: RULES.map((r) => r.meta), cwd: process.cwd() });
-  else if (args.format === 'html') text = formatHtml(results, { toolVersion: VERSION, target, plans });
+  else if (args.format === 'html') text = (await import('../report/html.js')).formatHtml(results, { toolVersion: VERSION, target, plans });
   else {
     const lines: string[] = [];
     for (const r of results) if (r.fixes) lines.push(...formatFixesText(r.path, r.fixes), '');

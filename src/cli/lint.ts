@@ -4,14 +4,12 @@ import type { DebugLine } from '../engine/context.js';
 import { lintFile } from '../engine/lint-file.js';
 import type { TargetId } from '../engine/rule.js';
 import type { SeveritySetting } from '../engine/run-rules.js';
-import { formatHtml } from '../report/html.js';
 import { formatJson } from '../report/json.js';
 import type { CoremlFormat } from '../targets/coreml-ep-ops.js';
 import type { PartitionPlan } from '../targets/partition.js';
 import { cachedPlan } from '../targets/plan.js';
 import type { FileResult } from '../report/result.js';
 import { summarize } from '../report/result.js';
-import { formatSarif } from '../report/sarif.js';
 import { formatText } from '../report/text.js';
 import { VERSION } from '../version.js';
 import { discover } from './discover.js';
@@ -66,10 +64,10 @@ export function parseInputShapes(flags: readonly string[]): Map<string, Dim[]> {
 }
 
 /** The default command: lint every model named, report, and return the exit code. */
-export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, file?: string) => void): number {
+export async function lintCommand(args: LintArgs, io: CliIo, write: (text: string, file?: string) => void): Promise<number> {
   const paths = args.paths ?? [];
   if (paths.length === 0) throw new UsageError('no models given. Usage: graphlint <model.onnx|model.mlpackage|dir ...>');
-  const run = new RunSettings(args);
+  const run = await RunSettings.create(args);
   const inputShapes = run.inputShapes;
 
   const results: FileResult[] = [];
@@ -77,12 +75,12 @@ export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, fil
   const debug: DebugLine[] | undefined = args.debug ? [] : undefined;
   let target: TargetId = args.target ?? 'ane';
   const stopProgress = showProgress(io);
-  for (const t of discover(paths)) {
+  for (const t of await discover(paths)) {
     if (t.problem) {
       results.push({ path: t.path, format: null, fatal: { message: t.problem }, stats: null, diagnostics: [] });
       continue;
     }
-    const judged = run.for(t.path);
+    const judged = await run.for(t.path);
     target = judged.target;
     const settings = judged.settings;
     // Partitions are computed when the report shows them or the partition-boundary rule needs them.
@@ -103,10 +101,11 @@ export function lintCommand(args: LintArgs, io: CliIo, write: (text: string, fil
   stopProgress();
   for (const r of results) if (r.fatal) io.stderr(`${r.path}: ${r.fatal.message}\n`);
   for (const line of debug ?? []) io.stderr(`debug ${line.ruleId}${line.node ? ` ${line.node}` : ''}: ${line.reason}\n`);
+  // SARIF (node:crypto) and HTML (dagre) load only when asked for.
   const text =
     args.format === 'json' ? formatJson(results, { toolVersion: VERSION, target })
-    : args.format === 'sarif' ? formatSarif(results, { toolVersion: VERSION, rules: RULES.map((r) => r.meta), cwd: process.cwd() })
-    : args.format === 'html' ? formatHtml(results, { toolVersion: VERSION, target, plans })
+    : args.format === 'sarif' ? (await import('../report/sarif.js')).formatSarif(results, { toolVersion: VERSION, rules: RULES.map((r) => r.meta), cwd: process.cwd() })
+    : args.format === 'html' ? (await import('../report/html.js')).formatHtml(results, { toolVersion: VERSION, target, plans })
     : formatText(results);
   write(text, args.output);
 

@@ -3,7 +3,6 @@ import { fatalResult } from '../engine/analyze-file.js';
 import type { TargetId } from '../engine/rule.js';
 import { readModel } from '../formats/index.js';
 import type { Model } from '../ir/model.js';
-import { formatHtml } from '../report/html.js';
 import { formatJson } from '../report/json.js';
 import type { FileResult } from '../report/result.js';
 import { computeStats } from '../analysis/stats.js';
@@ -28,7 +27,7 @@ export interface PartitionsArgs {
  * judges every node for the target and prints the partitions and boundaries. Exit 0, or 2 when
  * the model cannot be read (CONTRACT.md).
  */
-export function partitionsCommand(args: PartitionsArgs, io: CliIo, write: (text: string, file?: string) => void): number {
+export async function partitionsCommand(args: PartitionsArgs, io: CliIo, write: (text: string, file?: string) => void): Promise<number> {
   const list = args.inputShape === undefined ? [] : Array.isArray(args.inputShape) ? args.inputShape : [args.inputShape];
   const inputShapes = parseInputShapes(list);
   let model: Model;
@@ -50,7 +49,7 @@ export function partitionsCommand(args: PartitionsArgs, io: CliIo, write: (text:
   };
   const text =
     args.format === 'json' ? formatJson([result], { toolVersion: VERSION, target: args.target })
-    : args.format === 'html' ? formatHtml([result], { toolVersion: VERSION, target: args.target, plans: new Map([[args.path, plan]]) })
+    : args.format === 'html' ? (await import('../report/html.js')).formatHtml([result], { toolVersion: VERSION, target: args.target, plans: new Map([[args.path, plan]]) })
     : formatPartitionsText(args.path, plan);
   write(text, args.output);
   return 0;

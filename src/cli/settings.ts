@@ -20,19 +20,25 @@ export interface SettingsArgs {
 export class RunSettings {
   readonly inputShapes: Map<string, Dim[]>;
   private readonly overrides;
-  private readonly explicit: ResolvedConfig | undefined;
+  private explicit: ResolvedConfig | undefined;
   private readonly configs = new Map<string, ResolvedConfig | undefined>();
 
-  constructor(private readonly args: SettingsArgs) {
+  private constructor(private readonly args: SettingsArgs) {
     const list = (x: string | string[] | undefined): string[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
     this.overrides = parseRuleFlags(list(args.rule));
     this.inputShapes = parseInputShapes(list(args.inputShape));
-    this.explicit = args.config ? loadConfig(args.config, RULES) : undefined;
+  }
+
+  /** Parses the flags, then reads --config (asynchronously: reading one loads the validator). */
+  static async create(args: SettingsArgs): Promise<RunSettings> {
+    const run = new RunSettings(args);
+    if (args.config) run.explicit = await loadConfig(args.config, RULES);
+    return run;
   }
 
   /** The target and per-rule settings for the model at `path`. */
-  for(path: string): { target: TargetId; settings: Map<string, RuleSettings> } {
-    const config = this.configFor(path);
+  async for(path: string): Promise<{ target: TargetId; settings: Map<string, RuleSettings> }> {
+    const config = await this.configFor(path);
     const settings = new Map<string, RuleSettings>(config?.settings ?? []);
     for (const [id, severity] of this.overrides) {
       const rule = RULES.find((r) => r.meta.id === id)!;
@@ -41,11 +47,11 @@ export class RunSettings {
     return { target: this.args.target ?? config?.target ?? 'ane', settings };
   }
 
-  private configFor(path: string): ResolvedConfig | undefined {
+  private async configFor(path: string): Promise<ResolvedConfig | undefined> {
     if (this.explicit) return this.explicit;
     const file = findConfig(path);
     if (file === null) return undefined;
-    if (!this.configs.has(file)) this.configs.set(file, loadConfig(file, RULES));
+    if (!this.configs.has(file)) this.configs.set(file, await loadConfig(file, RULES));
     return this.configs.get(file);
   }
 }

@@ -6,10 +6,10 @@ import { discover } from './discover.js';
 import type { CliIo } from './main.js';
 
 /** `graphlint summary <paths..>`: what a model holds (interface, opsets, node count, op histogram). */
-export function summaryCommand(paths: readonly string[], io: CliIo): number {
+export async function summaryCommand(paths: readonly string[], io: CliIo): Promise<number> {
   if (paths.length === 0) throw new UsageError('no models given');
   const results: FileResult[] = [];
-  for (const t of discover(paths)) {
+  for (const t of await discover(paths)) {
     if (t.problem) results.push({ path: t.path, format: null, fatal: { message: t.problem }, stats: null, diagnostics: [] });
     else results.push(analyzeFile(t.path).result);
   }

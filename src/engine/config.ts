@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { UsageError } from '../errors.js';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { UsageError, systemReason } from '../errors.js';
 import type { Rule, TargetId } from './rule.js';
 import { TARGET_IDS } from './rule.js';
 import type { RuleSettings, SeveritySetting } from './run-rules.js';
@@ -41,22 +41,34 @@ export interface ResolvedConfig {
   readonly settings: Map<string, RuleSettings>;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
-const validateConfig = ajv.compile(CONFIG_SCHEMA);
+/**
+ * The validator, loaded with the first config file read: ajv and its compiled schemas cost
+ * tens of milliseconds of start-up, which a run without a config file should not pay.
+ */
+let validators: Promise<{ ajv: Ajv; config: ValidateFunction }> | undefined;
+function loadValidators(): NonNullable<typeof validators> {
+  // Through the default export (module.exports): bundled, ajv's chunk exposes nothing else.
+  validators ??= import('ajv').then(({ default: { Ajv } }) => {
+    const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
+    return { ajv, config: ajv.compile(CONFIG_SCHEMA) };
+  });
+  return validators;
+}
 const optionValidators = new WeakMap<Rule<unknown>, ValidateFunction>();
 
 /**
  * Reads and validates a config file against the schema, the rule ids, and each rule's
  * options schema. Errors name the file and the key, and say what is allowed.
  */
-export function loadConfig(file: string, rules: readonly Rule<unknown>[]): ResolvedConfig {
+export async function loadConfig(file: string, rules: readonly Rule<unknown>[]): Promise<ResolvedConfig> {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    const why = systemReason(e);
     throw new UsageError(`${file}: cannot read the config: ${why}`);
   }
+  const { ajv, config: validateConfig } = await loadValidators();
   if (!validateConfig(raw)) throw new UsageError(`${file}: ${describe(validateConfig.errors ?? [], raw)}`);
   const config = raw as ConfigFile;
   const byId = new Map(rules.map((r) => [r.meta.id, r]));
@@ -68,13 +80,13 @@ export function loadConfig(file: string, rules: readonly Rule<unknown>[]): Resol
       throw new UsageError(`${file}: rules: unknown rule "${id}"${hint ? ` (did you mean "${hint}"?)` : ''}; 'graphlint rules' lists them`);
     }
     const [severity, options] = Array.isArray(value) ? value : [value, undefined];
-    settings.set(id, { severity, options: ruleOptions(rule, options, `${file}: rules["${id}"][1]`) });
+    settings.set(id, { severity, options: ruleOptions(ajv, rule, options, `${file}: rules["${id}"][1]`) });
   }
   return { file, target: config.target, settings };
 }
 
 /** Validates options for a rule and fills defaults; returns the rule's defaults when none given. */
-export function ruleOptions(rule: Rule<unknown>, options: Record<string, unknown> | undefined, where: string): unknown {
+function ruleOptions(ajv: Ajv, rule: Rule<unknown>, options: Record<string, unknown> | undefined, where: string): unknown {
   const merged = { ...(rule.meta.defaultOptions as Record<string, unknown> | undefined), ...(options ?? {}) };
   if (!rule.meta.schema) {
     if (options && Object.keys(options).length > 0) throw new UsageError(`${where}: rule ${rule.meta.id} takes no options`);

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, fchmodSync, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, statSync, unlinkSync, writeSync, chmodSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { WriteError } from '../errors.js';
+import { WriteError, systemReason } from '../errors.js';
 import { beginTask } from '../ir/progress.js';
 import { isWithin } from './paths.js';
 import type { Piece } from './wire/encode.js';
@@ -40,12 +39,13 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
     }
   }
   removeStaleTemps(path);
-  const temp = join(dir, `${tempPrefix(path)}${process.pid}-${randomBytes(4).toString('hex')}`);
+  // Web Crypto, global and loaded on first use: importing node:crypto costs every run start-up.
+  const temp = join(dir, `${tempPrefix(path)}${process.pid}-${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex')}`);
   let fd: number;
   try {
     fd = openSync(temp, 'wx', mode ?? 0o666);
   } catch (e) {
-    throw new WriteError(`cannot write in ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new WriteError(`cannot write in ${dir}: ${systemReason(e)}`);
   }
   let total = 0;
   for (const p of pieces) total += p.length;

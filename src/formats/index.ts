@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { ModelError } from '../errors.js';
+import { ModelError, systemReason } from '../errors.js';
 import type { Model, ModelFormat } from '../ir/model.js';
 import { coremlHandlers } from './coreml/index.js';
 import { readOnnx, writeOnnx } from './onnx/index.js';
@@ -24,11 +24,6 @@ const handlers: FormatHandler[] = [
   ...coremlHandlers,
 ];
 
-/** Lets another format family (Core ML) plug in. */
-export function registerFormat(handler: FormatHandler): void {
-  handlers.push(handler);
-}
-
 export function handlerFor(path: string): FormatHandler | undefined {
   let isDir = false;
   try {
@@ -47,12 +42,22 @@ export function readModel(path: string): Model {
   try {
     statSync(path);
   } catch (e) {
-    throw new ModelError(`cannot open: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : String(e)}`, path);
+    throw new ModelError(`cannot open: ${systemReason(e)}`, path);
   }
   const h = handlerFor(path);
   if (!h) throw new ModelError('not a model graphlint reads (expected .onnx, .mlmodel, .mlpackage or .mlmodelc)', path);
-  return h.read(path);
+  try {
+    return h.read(path);
+  } catch (e) {
+    // Bytes that do not decode mean a damaged or truncated download, or a file of another kind.
+    if (e instanceof ModelError && e.message.startsWith('malformed protobuf')) {
+      throw new ModelError(`not a readable ${FORMAT_NAMES[h.format]} file (damaged, cut short, or another kind of file): ${e.message}`, e.file);
+    }
+    throw e;
+  }
 }
+
+const FORMAT_NAMES: Readonly<Record<ModelFormat, string>> = { onnx: 'ONNX', mlmodel: 'Core ML model', mlpackage: 'Core ML package', mlmodelc: 'compiled Core ML model', mil: 'MIL text' };
 
 /** The handler that writes files like `path` (by its name). */
 export function writerFor(path: string): FormatHandler | undefined {

@@ -99,7 +99,7 @@ export class Graph {
       node.outputs.push(v);
     }
     for (const [, g] of node.subgraphs()) g.parentNode = node;
-    node.label = this.uniqueLabel(spec.name || `${spec.op}_${index}`);
+    node.label = this.uniqueLabel(spec.label ?? (spec.name || `${spec.op}_${index}`));
     if (index === this.nodes.length) this.nodes.push(node);
     else this.nodes.splice(index, 0, node);
     if (spec.origin === undefined) node.touch();

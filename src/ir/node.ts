@@ -13,7 +13,16 @@ export interface NodeSpec {
   attrs?: ReadonlyMap<string, Attribute> | Record<string, Attribute>;
   inputNames?: readonly string[];
   origin?: unknown;
+  /** The label wanted (a copy keeps its original's); suffixed only if the graph has it already. */
+  label?: string;
 }
+
+/** The attributes of every node that has none; writing to it is a bug (use setAttr). */
+const NO_ATTRIBUTES: ReadonlyMap<string, Attribute> = new (class extends Map<string, Attribute> {
+  override set(): this {
+    throw new Error('invariant: attributes set on the shared empty map (use Node.setAttr)');
+  }
+})();
 
 /**
  * One operation. `op` and `domain` are as the format spells them; `kind` is the canonical
@@ -57,9 +66,17 @@ export class Node {
     }
   }
 
-  /** The node's attributes by name (an empty map when it has none; edits go through setAttr). */
-  get attrs(): Map<string, Attribute> {
-    return (this.attributes ??= new Map());
+  /**
+   * The node's attributes by name; edits go through setAttr (or initAttr for readers). A node
+   * without attributes shares one empty map: most nodes of a big graph have none.
+   */
+  get attrs(): ReadonlyMap<string, Attribute> {
+    return this.attributes ?? NO_ATTRIBUTES;
+  }
+
+  /** Sets an attribute as read from the file: the node is not marked changed. */
+  initAttr(name: string, attr: Attribute): void {
+    (this.attributes ??= new Map()).set(name, attr);
   }
 
   /** True when the node has at least one attribute (without making the map). */
@@ -91,8 +108,8 @@ export class Node {
   }
 
   setAttr(name: string, attr: Attribute | undefined): void {
-    if (attr === undefined) this.attrs.delete(name);
-    else this.attrs.set(name, attr);
+    if (attr === undefined) this.attributes?.delete(name);
+    else (this.attributes ??= new Map()).set(name, attr);
     for (const [, g] of this.subgraphs()) g.parentNode = this;
     this.touch();
   }

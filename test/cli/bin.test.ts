@@ -64,6 +64,14 @@ describe('bin/graphlint end to end', () => {
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it("speaks the user's locale in argument errors, as yargs does (the bundle carries its translations)", () => {
+    const r = spawnSync(process.execPath, [BIN, EXAMPLE, '--bogus'], {
+      encoding: 'utf8', timeout: 60_000, env: { ...process.env, LC_ALL: 'de_DE.UTF-8' },
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('Unbekanntes Argument: bogus');
+  });
+
   it('convert round-trips the example byte for byte', () => {
     const dir = tempDir();
     const out = join(dir, 'copy.onnx');

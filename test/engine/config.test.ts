@@ -14,11 +14,11 @@ function configWith(content: unknown): string {
 }
 
 describe('config files', () => {
-  it('reads severities and options, filling defaults', () => {
-    const c = loadConfig(configWith({ target: 'coreml-ep', rules: { 'test-relu': ['error', { alsoSigmoid: true }] } }), [reluRule]);
+  it('reads severities and options, filling defaults', async () => {
+    const c = await loadConfig(configWith({ target: 'coreml-ep', rules: { 'test-relu': ['error', { alsoSigmoid: true }] } }), [reluRule]);
     expect(c.target).toBe('coreml-ep');
     expect(c.settings.get('test-relu')).toEqual({ severity: 'error', options: { alsoSigmoid: true } });
-    const d = loadConfig(configWith({ rules: { 'test-relu': 'off' } }), [reluRule]);
+    const d = await loadConfig(configWith({ rules: { 'test-relu': 'off' } }), [reluRule]);
     expect(d.settings.get('test-relu')).toEqual({ severity: 'off', options: { alsoSigmoid: false } });
   });
 
@@ -30,11 +30,11 @@ describe('config files', () => {
     [{ rules: { 'test-relu': ['error', { alsoSigmoid: 'yes' }] } }, 'rules["test-relu"][1]: alsoSigmoid: must be boolean'],
     [{ rules: { 'test-relu': ['error', { extra: 1 }] } }, 'unknown key "extra"'],
     ['{ not json', 'cannot read the config'],
-  ])('refuses %j with a message naming the key', (content, message) => {
+  ])('refuses %j with a message naming the key', async (content, message) => {
     const file = configWith(content);
     let error: unknown;
     try {
-      loadConfig(file, [reluRule]);
+      await loadConfig(file, [reluRule]);
     } catch (e) {
       error = e;
     }

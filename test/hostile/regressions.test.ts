@@ -103,6 +103,21 @@ describe('messages stay on one line', () => {
   });
 });
 
+describe('messages say what is wrong in words', () => {
+  it('bytes that do not decode: the format expected and what may have happened, not only the protobuf detail', () => {
+    const p = join(tempDir(), 'm.onnx');
+    writeFileSync(p, 'garbage');
+    expect(lint(p).fatal?.message).toBe('not a readable ONNX file (damaged, cut short, or another kind of file): malformed protobuf at byte 1: wire type 7 is not valid protobuf');
+  });
+
+  it('file system errors in words, with the code kept for searching', () => {
+    const pkg = join(tempDir(), 'm.mlpackage');
+    mkdirSync(pkg);
+    expect(lint(pkg).fatal?.message).toBe('cannot open Manifest.json: no such file or directory (ENOENT)');
+    expect(lint(join(tempDir(), 'missing.onnx')).fatal?.message).toBe('cannot open: no such file or directory (ENOENT)');
+  });
+});
+
 describe('ONNX functions', () => {
   it('a function listing an input twice is refused in words (an invariant failed)', () => {
     refused(onnx({ name: 'g', input: [vi('x', [1])], node: [{ op_type: 'F', domain: 'local', input: ['x', 'x'], output: ['y'] }], output: [vi('y', [1])] },
@@ -197,6 +212,19 @@ describe('work that grew with what a file declares', () => {
       node: [{ op_type: 'Shape', input: ['y'], output: ['s'] }, { op_type: 'Expand', input: ['z', 's'], output: ['e'] },
         { op_type: 'Add', input: ['y', 'e'], output: ['o'] }],
       output: [vi('o', [1, 2 ** 20, 128])],
+    });
+    const t = performance.now();
+    for (const target of ['ane', 'coreml-ep'] as const) expect(lintFile(p, { rules: RULES, target, partitions: true }).result.fatal).toBeNull();
+    expect(performance.now() - t).toBeLessThan(5000);
+  });
+
+  it('ONNX Runtime constant folding: a Concat of constants with axis 2^31 is not computed (grew an array of that length: minutes)', () => {
+    const c = (name: string): Record<string, unknown> => ({ name, dims: [2], data_type: 7, raw_data: Buffer.alloc(16) });
+    const p = onnx({
+      name: 'g', input: [vi('x', [4])], initializer: [c('a'), c('b')],
+      node: [{ op_type: 'Concat', input: ['a', 'b'], output: ['s'], attribute: [{ name: 'axis', type: 2, i: 2 ** 31 }] },
+        { op_type: 'Reshape', input: ['x', 's'], output: ['y'] }],
+      output: [vi('y', [4])],
     });
     const t = performance.now();
     for (const target of ['ane', 'coreml-ep'] as const) expect(lintFile(p, { rules: RULES, target, partitions: true }).result.fatal).toBeNull();

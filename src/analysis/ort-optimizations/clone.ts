@@ -9,25 +9,19 @@ import { Model } from '../../ir/model.js';
  * lazy) and value types are shared. Node labels are kept, so every copied node has the same
  * path as its original.
  */
-export interface ModelCopy {
-  readonly model: Model;
-  /** Copy node → the original it was copied from. */
-  readonly originals: Map<Node, Node>;
-}
-
-export function copyModel(source: Model): ModelCopy {
+/** A copy of `source`; `onNode` hears of each copied node with the original it was copied from. */
+export function copyModel(source: Model, onNode: (copy: Node, original: Node) => void): Model {
   const model = new Model(source.format, source.path, source.graph.name);
   for (const [k, v] of source.opsets) model.opsets.set(k, v);
   for (const [k, v] of source.metadata) model.metadata.set(k, v);
   for (const [k, v] of source.info) model.info.set(k, v);
-  const originals = new Map<Node, Node>();
-  const map = copyBody(source.graph, model.graph, () => undefined, (c, o) => originals.set(c, o), { keepLabels: true });
+  const map = copyBody(source.graph, model.graph, () => undefined, onNode, { keepLabels: true });
   model.graph.origin = source.graph.origin;
   const to = model.graph;
   for (const v of source.graph.initializers) to.initializers.push(map.get(v)!);
   for (const v of source.graph.inputs) to.inputs.push(map.get(v)!);
   for (const v of source.graph.outputs) to.outputs.push(map.get(v)!);
-  return { model, originals };
+  return model;
 }
 
 export interface CopyOptions {
@@ -67,9 +61,9 @@ export function copyBody(
   for (const v of from.inputs) value(v);
   for (const n of from.nodes) {
     if (n.removed) continue; // removed by the pass running now, not yet compacted away (OrtView.compact)
-    const attrs = new Map<string, Attribute>();
+    const attrs = n.hasAttrs ? new Map<string, Attribute>() : undefined;
     const nested: Array<[Graph, Graph]> = [];
-    for (const [name, a] of n.attrs) {
+    if (attrs) for (const [name, a] of n.attrs) {
       if (a.type === 'graph') {
         const g = new Graph(a.value.name, to.ids, 'main', to, name);
         nested.push([a.value, g]);
@@ -92,9 +86,9 @@ export function copyBody(
       outputs: outputNames,
       attrs,
       ...(n.inputNames ? { inputNames: n.inputNames } : {}),
+      ...(options.keepLabels ? { label: n.label } : {}),
       origin: n.origin ?? null,
     });
-    if (options.keepLabels) node.label = n.label;
     n.outputs.forEach((o, i) => {
       const c = node.outputs[i]!;
       c.type = o.type;

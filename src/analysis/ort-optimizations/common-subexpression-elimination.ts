@@ -18,29 +18,49 @@ import type { OrtView } from './view.js';
 export const commonSubexpressionElimination: GraphPass = {
   id: 'common-subexpression-elimination',
   ortName: 'CommonSubexpressionElimination',
+  keepsShapes: true,
   run(view: OrtView, graph: Graph): boolean {
     const classOf = new Map<Value, number>();
-    const byKey = new Map<string, Value>();
     let next = 0;
-    let unique = 0;
-    const cls = (v: Value | null): string => {
-      if (v === null) return '-';
-      let c = classOf.get(v);
-      if (c === undefined) classOf.set(v, (c = next++));
-      return String(c);
+    const fresh = (n: Node): void => {
+      for (const o of n.outputs) classOf.set(o, next++);
     };
+    // Nodes are bucketed by op and input classes first; attribute keys (sorting, strings) are
+    // made only for a node that shares its bucket, which few nodes of a big graph do.
+    const buckets = new Map<string, Bucket>();
     const replace: Array<[Node, number, Value]> = [];
     for (const n of graph.nodes) {
-      const inputs = [...n.inputs];
-      while (inputs.length > 0 && inputs[inputs.length - 1] === null) inputs.pop();
-      const supported = supportedNode(n);
-      const attrs = supported ? attributeKey(n.attrs) : undefined;
-      const base = `${n.domain}:${n.op}|${attrs ?? `#${++unique}`}|${inputs.map(cls).join(',')}`;
+      if (!supportedNode(n)) {
+        fresh(n);
+        continue;
+      }
+      let last = n.inputs.length;
+      while (last > 0 && n.inputs[last - 1] === null) last--;
+      let key = `${n.domain}:${n.op}|`;
+      for (let i = 0; i < last; i++) {
+        const v = n.inputs[i]!;
+        let c = v === null ? undefined : classOf.get(v);
+        if (v !== null && c === undefined) classOf.set(v, (c = next++));
+        key += i === 0 ? (c ?? '-') : `,${c ?? '-'}`;
+      }
+      const bucket = buckets.get(key);
+      if (bucket === undefined) {
+        buckets.set(key, { first: n });
+        fresh(n);
+        continue;
+      }
+      const attrs = attributeKeyOf(n);
+      if (attrs === undefined) {
+        fresh(n);
+        continue;
+      }
+      const reps = bucket.reps ?? startReps(bucket);
+      let list = reps.get(attrs);
+      if (!list) reps.set(attrs, (list = []));
       n.outputs.forEach((o, i) => {
-        const key = `${base}|${i}`;
-        const rep = byKey.get(key);
-        if (rep === undefined || attrs === undefined) {
-          byKey.set(key, o);
+        const rep = list[i];
+        if (rep === undefined) {
+          list[i] = o;
           classOf.set(o, next++);
         } else {
           classOf.set(o, classOf.get(rep)!);
@@ -62,6 +82,23 @@ export const commonSubexpressionElimination: GraphPass = {
     return changed;
   },
 };
+
+/** Nodes with the same op and input classes: the first one, and (once another arrives) the outputs seen per attribute key. */
+interface Bucket {
+  readonly first: Node;
+  reps?: Map<string, Value[]>;
+}
+
+function startReps(bucket: Bucket): Map<string, Value[]> {
+  const reps = new Map<string, Value[]>();
+  const key = attributeKeyOf(bucket.first);
+  if (key !== undefined) reps.set(key, [...bucket.first.outputs]);
+  return (bucket.reps = reps);
+}
+
+function attributeKeyOf(n: Node): string | undefined {
+  return n.hasAttrs ? attributeKey(n.attrs) : '';
+}
 
 function supportedNode(n: Node): boolean {
   if (n.subgraphs().length > 0) return false;

@@ -16,6 +16,7 @@ const MAX_ELEMENTS = 8;
 export const constantSharing: GraphPass = {
   id: 'constant-sharing',
   ortName: 'ConstantSharing',
+  keepsShapes: true,
   run(view: OrtView, graph: Graph): boolean {
     const first = new Map<string, Value>();
     let changed = false;

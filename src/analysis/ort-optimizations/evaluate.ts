@@ -30,7 +30,16 @@ export function evaluate(n: Node, inputs: readonly (Small | undefined)[]): (Smal
 }
 
 const count = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
-const norm = (axis: number, rank: number): number => (axis < 0 ? axis + rank : axis);
+/**
+ * An axis made non-negative; one outside the tensor (`limit` is the largest allowed: the rank
+ * for Flatten's split point, rank - 1 for an element axis) fails the evaluation: a file may
+ * declare axis 2^31, and `dims[axis] = ...` on that would grow an array of that length.
+ */
+function norm(axis: number, rank: number, limit = rank - 1): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (!(Number.isInteger(a) && a >= 0 && a <= limit)) throw new Error('axis out of range');
+  return a;
+}
 
 function strides(dims: readonly number[]): number[] {
   const s = new Array<number>(dims.length).fill(1);
@@ -131,7 +140,7 @@ function run(n: Node, ins: readonly (Small | undefined)[]): (Small | undefined)[
       return [make(x!.dtype, dims.map((d) => (d === -1 ? x!.data.length / known : d)), x!.data)];
     }
     case 'Flatten': {
-      const axis = norm(attrInt(n.attrs, 'axis') ?? 1, x!.dims.length);
+      const axis = norm(attrInt(n.attrs, 'axis') ?? 1, x!.dims.length, x!.dims.length);
       return [make(x!.dtype, [count(x!.dims.slice(0, axis)), count(x!.dims.slice(axis))], x!.data)];
     }
     case 'Unsqueeze': {

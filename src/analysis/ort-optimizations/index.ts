@@ -93,17 +93,29 @@ export function optimizeForOrt(model: Model, options: OrtOptimizeOptions = {}): 
   view.reinfer();
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let changed = false;
-    for (const g of graphsPostOrder(view.model.graph)) if (applyRules(view, g, opset)) changed = true;
+    // Shapes are inferred again only after a pass that changed the graph: on a big graph that
+    // no pass touches, each inference costs as much as everything else together.
+    let stale = false;
+    for (const g of graphsPostOrder(view.model.graph)) if (applyRules(view, g, opset)) changed = stale = true;
     for (const pass of LEVEL1_PASSES) {
+      if (stale) view.reinfer();
+      else view.compact();
+      stale = false;
       // ConstantSharing does not recurse into nested graphs; the others do.
       const graphs = pass === constantSharing ? [view.model.graph] : graphsPostOrder(view.model.graph);
-      for (const g of graphs) if (pass.run(view, g, opset)) changed = true;
-      view.reinfer();
+      for (const g of graphs) {
+        if (!pass.run(view, g, opset)) continue;
+        changed = true;
+        if (!pass.keepsShapes) stale = true;
+      }
     }
+    if (stale) view.reinfer();
     if (!changed) break;
   }
-  for (const g of graphsPostOrder(view.model.graph)) functionInlining.run(view, g, opset);
-  view.reinfer();
+  let inlined = false;
+  for (const g of graphsPostOrder(view.model.graph)) if (functionInlining.run(view, g, opset)) inlined = true;
+  if (inlined) view.reinfer();
+  else view.compact();
   return view;
 }
 

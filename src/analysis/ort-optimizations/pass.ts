@@ -19,5 +19,10 @@ export interface RewriteRule {
 export interface GraphPass {
   readonly id: string;
   readonly ortName: string;
+  /**
+   * True when its edits only make readers read an equal value instead (sharing, deduplication):
+   * what shape inference knew stays true, so the view need not infer shapes again after it.
+   */
+  readonly keepsShapes?: boolean;
   run(view: OrtView, graph: Graph, opset: number): boolean;
 }

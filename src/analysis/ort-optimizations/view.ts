@@ -26,8 +26,11 @@ export interface Removal {
  */
 export class OrtView {
   readonly model: Model;
-  /** Copy node → the original nodes it stands for (several for a fusion, none for a node a pass made up). */
-  private readonly origins = new Map<Node, readonly Node[]>();
+  /**
+   * Copy node → the original nodes it stands for (several for a fusion, none for a node a pass
+   * made up). One original is held as itself: a million arrays of one cost more than the copy.
+   */
+  private readonly origins = new Map<Node, Node | readonly Node[]>();
   /** Original nodes no longer in the view. */
   readonly removed = new Map<Node, Removal>();
   /** If nodes with a constant condition whose value graphlint could not compute (so they stay). */
@@ -39,9 +42,7 @@ export class OrtView {
   private readonly uncompacted = new Set<Graph>();
 
   constructor(readonly original: Model) {
-    const { model, originals } = copyModel(original);
-    this.model = model;
-    for (const [c, o] of originals) this.origins.set(c, [o]);
+    this.model = copyModel(original, (c, o) => this.origins.set(c, o));
     this.engine = this.reinfer();
   }
 
@@ -62,7 +63,8 @@ export class OrtView {
   }
 
   originsOf(n: Node): readonly Node[] {
-    return this.origins.get(n) ?? [];
+    const o = this.origins.get(n);
+    return o === undefined ? [] : o instanceof Array ? o : [o];
   }
 
   count(pass: string): void {
@@ -133,7 +135,7 @@ export class OrtView {
   addNode(graph: Graph, spec: NodeSpec, origins: readonly Node[], index?: number): Node {
     const node = graph.addNode({ ...spec, origin: null }, index ?? graph.nodes.length);
     const flat: Node[] = [];
-    for (const o of origins) flat.push(...(this.origins.get(o) ?? [o]));
+    for (const o of origins) flat.push(...(this.origins.has(o) ? this.originsOf(o) : [o]));
     this.origins.set(node, flat);
     return node;
   }
@@ -159,7 +161,11 @@ export class OrtView {
     visit(g);
     const gone = new Set(dropped);
     const alive = new Set<Node>();
-    for (const [n, ns] of this.origins) if (!gone.has(n)) for (const o of ns) alive.add(o);
+    for (const [n, ns] of this.origins) {
+      if (gone.has(n)) continue;
+      if (ns instanceof Array) for (const o of ns) alive.add(o);
+      else alive.add(ns);
+    }
     for (const n of dropped) {
       for (const o of this.originsOf(n)) if (!alive.has(o)) this.removed.set(o, { pass, reason });
       this.origins.delete(n);
@@ -168,7 +174,7 @@ export class OrtView {
 
   /** The originals of `from` are now stood for by `to` as well (a fusion keeps its inputs' meaning). */
   mergeOrigins(to: Node, from: Node): void {
-    this.origins.set(to, [...(this.origins.get(to) ?? []), ...(this.origins.get(from) ?? [])]);
+    this.origins.set(to, [...this.originsOf(to), ...this.originsOf(from)]);
   }
 
   /**

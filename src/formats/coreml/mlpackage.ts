@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import { ModelError } from '../../errors.js';
+import { ModelError, systemReason } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import { resolveInside } from '../paths.js';
 import { ByteSource, READ_NONBLOCK } from '../wire/source.js';
@@ -87,7 +86,7 @@ export function readSmallFile(path: string, limit: number, what: string): Buffer
     // Non-blocking: a FIFO in place of the file is refused below, not waited on forever.
     fd = openSync(path, READ_NONBLOCK);
   } catch (e) {
-    throw new ModelError(`cannot open ${what}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, path);
+    throw new ModelError(`cannot open ${what}: ${systemReason(e)}`, path);
   }
   try {
     const st = fstatSync(fd);
@@ -140,12 +139,13 @@ export function parseManifest(text: Buffer, file: string): Manifest {
  * 4-space indentation and a final newline, as Core ML's tools write it.
  */
 export function newManifest(withWeights: boolean): { text: string; modelPath: string } {
-  const modelId = randomUUID().toUpperCase();
+  // Web Crypto, global and loaded on first use: importing node:crypto costs every run start-up.
+  const modelId = crypto.randomUUID().toUpperCase();
   const items: Record<string, ManifestItem> = {
     [modelId]: { author: 'com.apple.CoreML', description: 'CoreML Model Specification', name: 'model.mlmodel', path: 'com.apple.CoreML/model.mlmodel' },
   };
   if (withWeights) {
-    items[randomUUID().toUpperCase()] = { author: 'com.apple.CoreML', description: 'CoreML Model Weights', name: 'weights', path: 'com.apple.CoreML/weights' };
+    items[crypto.randomUUID().toUpperCase()] = { author: 'com.apple.CoreML', description: 'CoreML Model Weights', name: 'weights', path: 'com.apple.CoreML/weights' };
   }
   const sorted = Object.fromEntries(Object.keys(items).sort().map((k) => [k, items[k]]));
   const manifest = { fileFormatVersion: '1.0.0', itemInfoEntries: sorted, rootModelIdentifier: modelId };

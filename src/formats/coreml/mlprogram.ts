@@ -138,7 +138,7 @@ class BlockReader {
       if (!out) throw new ModelError(`const '${name}' in '${graph.path}' has no output`, this.ctx.file);
       out.constant = milTensor(constVal, this.ctx, `const '${name}'`) ?? null;
       // Non-tensor constants (lists, tuples) stay an opaque attribute the writer copies.
-      if (!out.constant) node.attrs.set('val', { type: 'opaque', what: 'non-tensor constant', origin: constVal });
+      if (!out.constant) node.initAttr('val', { type: 'opaque', what: 'non-tensor constant', origin: constVal });
     }
   }
 

@@ -1,4 +1,5 @@
-import protobuf from 'protobufjs';
+import { createRequire } from 'node:module';
+import type * as Protobuf from 'protobufjs';
 import { descriptor, PACKAGE } from '../../../proto/coreml.schema.js';
 import { buildSchemas, type MessageSchema } from '../wire/schema.js';
 
@@ -11,10 +12,17 @@ export function schema(name: string): MessageSchema {
   return s;
 }
 
-/** protobufjs types for encoding small messages that have no original bytes. */
-export const codecs = protobuf.Root.fromJSON(descriptor as protobuf.INamespace);
+/**
+ * protobufjs types for encoding small messages that have no original bytes. Loaded on first
+ * use: reading and linting never encode, and should not pay for loading protobufjs.
+ */
+let codecs: Protobuf.Root | undefined;
 
-export function codec(name: string): protobuf.Type {
+export function codec(name: string): Protobuf.Type {
+  if (!codecs) {
+    const protobuf = createRequire(import.meta.url)('protobufjs') as typeof Protobuf;
+    codecs = protobuf.Root.fromJSON(descriptor as Protobuf.INamespace);
+  }
   return codecs.lookupType(`${PACKAGE}.${name}`);
 }
 

@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { ModelError, WriteError } from '../../errors.js';
+import { ModelError, WriteError, systemReason } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import { writeAtomically } from '../atomic-write.js';
 import { isWithin } from '../paths.js';
@@ -77,7 +77,7 @@ export function writeMlpackage(model: Model, dest: string): void {
 export function asWriteError(e: unknown, dest: string): unknown {
   if (e instanceof WriteError || e instanceof ModelError) return e;
   const code = (e as NodeJS.ErrnoException).code;
-  return code ? new WriteError(`cannot write ${dest}: ${code} (${(e as Error).message})`) : e;
+  return code ? new WriteError(`cannot write ${dest}: ${systemReason(e)}`) : e;
 }
 
 function planPackage(model: Model): Plan {

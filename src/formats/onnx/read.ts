@@ -193,7 +193,7 @@ class GraphReader {
         if (node.attrs.has(attrName)) fail(`node '${node.label}' has attribute '${attrName}' twice`);
         const attr = this.attribute(a, attributes[i]!, graph, node.label);
         if (attr.type === 'graph' || attr.type === 'graphs') nested = true;
-        node.attrs.set(attrName, attr);
+        node.initAttr(attrName, attr);
       }
       // The scanner is free again from here: filling a subgraph uses it.
       if (nested) {

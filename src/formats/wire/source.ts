@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { ModelError } from '../../errors.js';
+import { ModelError, systemReason } from '../../errors.js';
 
 /**
  * Random access to the bytes of one file (or an in-memory buffer).
@@ -26,7 +26,7 @@ export class ByteSource {
       // Non-blocking, so a FIFO named like a model is refused below instead of waiting forever for a writer.
       fd = openSync(path, READ_NONBLOCK);
     } catch (e) {
-      throw new ModelError(`cannot open: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, path);
+      throw new ModelError(`cannot open: ${systemReason(e)}`, path);
     }
     const st = fstatSync(fd);
     if (!st.isFile()) {

@@ -125,7 +125,7 @@ function statement(graph: Graph, st: MilStatement, ctx: TextContext): void {
     const out = node.outputs[0];
     if (!out) throw new ModelError(`${where}: const has no output`, ctx.file);
     out.constant = literalTensor(val, ctx, `${where}: const '${name}'`) ?? null;
-    if (!out.constant) node.attrs.set('val', { type: 'opaque', what: 'non-tensor constant', origin: val });
+    if (!out.constant) node.initAttr('val', { type: 'opaque', what: 'non-tensor constant', origin: val });
   }
 }
 
