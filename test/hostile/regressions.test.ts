@@ -231,6 +231,17 @@ describe('work that grew with what a file declares', () => {
     expect(performance.now() - t).toBeLessThan(5000);
   });
 
+  it('ONNX Runtime MatMul+Add fusion: leading dims multiplying past any number are not put in a Reshape (BigInt(Infinity) was an internal error)', () => {
+    const dims = [...new Array(17).fill(2 ** 62), 64];
+    const p = onnx({
+      name: 'g', input: [vi('x', dims)],
+      initializer: [{ name: 'w', dims: [64, 32], data_type: 1, raw_data: Buffer.alloc(64 * 32 * 4) }, { name: 'b', dims: [32], data_type: 1, raw_data: Buffer.alloc(128) }],
+      node: [{ op_type: 'MatMul', input: ['x', 'w'], output: ['m'] }, { op_type: 'Add', input: ['m', 'b'], output: ['y'] }],
+      output: [vi('y', [...dims.slice(0, -1), 32])],
+    });
+    for (const target of ['ane', 'coreml-ep'] as const) expect(lintFile(p, { rules: RULES, target, partitions: true }).result.fatal).toBeNull();
+  });
+
   it('ONNX typed fields: a tensor declaring 2^40 elements but storing one is refused before anything is allocated', () => {
     const p = onnx({
       name: 'g', input: [vi('x', [1])], initializer: [{ name: 'big', dims: [2 ** 40], data_type: 1, float_data: [1] }],

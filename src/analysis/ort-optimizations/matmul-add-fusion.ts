@@ -58,6 +58,8 @@ function fuse(view: OrtView, graph: Graph, matmul: Node, opset: number): boolean
     m = (aShape as number[]).slice(0, -1).reduce((x, y) => x * y, 1);
     k = bShape[0];
     n = bShape[1];
+    // Declared dims may multiply past any int64 (a file can say anything): no Reshape for those.
+    if (!Number.isSafeInteger(m)) return false;
   }
   const biasIndex = add.inputs[0] === mmOut ? 1 : 0;
   const bias = add.inputs[biasIndex];
