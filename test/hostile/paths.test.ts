@@ -286,6 +286,27 @@ describe('writing: outputs that are links', () => {
 });
 
 describe('writing: files that go along with the model', () => {
+  // A bundle whose model.mil names no weight file still has its weights/ copied into the package.
+  const inlineMil = MIL_V10.replace(/BLOBFILE\(path = [^)]*\), offset = [^)]*\)\)/, '[1, 2, 3, 4]');
+
+  it('a bundle whose weights directory links out is not copied from when converted to .mlpackage (fuzz: read outside)', async () => {
+    expect(inlineMil).not.toContain('BLOBFILE');
+    const out = outside();
+    const dir = bundle(inlineMil);
+    linkOver(join(dir, 'weights'), join(out, 'weights'));
+    const r = await runCli(['convert', dir, join(tempDir(), 'm.mlpackage')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/weights directory location 'weights' leads out of the model's directory through a symbolic link/);
+  });
+
+  it("a bundle whose 'weights' is a file (a link inside to one) is refused in words (ENOTDIR was an internal error)", async () => {
+    const dir = bundle(inlineMil);
+    linkOver(join(dir, 'weights'), 'model.mil');
+    const r = await runCli(['convert', dir, join(tempDir(), 'm.mlpackage')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the bundle's 'weights' is not a directory/);
+  });
+
   it('ONNX external data copied to a link in the destination replaces the link, never writes through it', async () => {
     const input = onnxWithExternal(tempDir());
     const target = victim();

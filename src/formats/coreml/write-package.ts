@@ -1,9 +1,9 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ModelError, WriteError, systemReason } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
 import { writeAtomically } from '../atomic-write.js';
-import { isWithin } from '../paths.js';
+import { isWithin, resolveInside } from '../paths.js';
 import type { Piece } from '../wire/encode.js';
 import { BlobAppender } from './blob-writer.js';
 import { milToSpec } from './mil-to-proto.js';
@@ -85,8 +85,10 @@ function planPackage(model: Model): Plan {
   const files = new Map<string, readonly Piece[] | { copy: string }>();
   if (origin.compiled) {
     const { dir, weights } = origin.compiled;
-    const weightDir = dir ? join(dir, 'weights') : '';
+    // The weights directory is the bundle's like every file it names: a link out is refused, not copied from.
+    const weightDir = dir ? resolveInside(dir, 'weights', 'the weights directory', dir) : '';
     const hasWeights = weightDir !== '' && existsSync(weightDir);
+    if (hasWeights && !statSync(weightDir).isDirectory()) throw new ModelError("the bundle's 'weights' is not a directory", dir);
     if (hasWeights) for (const f of listFiles(weightDir)) files.set(join('Data/com.apple.CoreML/weights', relative(weightDir, f)), { copy: f });
     if (!dir) for (const [name, f] of weights.files()) files.set(packagePath(name), { copy: f.path });
     const { text, modelPath } = newManifest(hasWeights || weights.files().size > 0);
