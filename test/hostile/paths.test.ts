@@ -100,27 +100,14 @@ describe('reading: ONNX external data', () => {
 describe('reading: .mlpackage', () => {
   // Manifest item paths with `..` or absolute, Manifest.json linked out, a weights directory
   // linked out and weight paths with `..` or absolute are in test/formats/coreml/hostile.test.ts.
-  it('refuses a Data directory that is a link out of the package', () => {
+  it.each([
+    ['a Data directory', 'Data'],
+    ['a Data/com.apple.CoreML directory', 'Data/com.apple.CoreML'],
+    ['a root spec (model.mlmodel)', 'Data/com.apple.CoreML/model.mlmodel'],
+    ['a weight file', 'Data/com.apple.CoreML/weights/weight.bin'],
+  ])('refuses %s that is a link out of the package', (_what, inner) => {
     const dir = pkg();
-    linkOver(join(dir, 'Data'), join(outside(), 'Data'));
-    refused(dir, /symbolic link/);
-  });
-
-  it('refuses a Data/com.apple.CoreML directory that is a link out', () => {
-    const dir = pkg();
-    linkOver(join(dir, 'Data/com.apple.CoreML'), join(outside(), 'Data/com.apple.CoreML'));
-    refused(dir, /symbolic link/);
-  });
-
-  it('refuses a root spec (model.mlmodel) that is a link out', () => {
-    const dir = pkg();
-    linkOver(join(dir, 'Data/com.apple.CoreML/model.mlmodel'), join(outside(), 'model.mlmodel'));
-    refused(dir, /symbolic link/);
-  });
-
-  it('refuses a weight file that is a link out', () => {
-    const dir = pkg();
-    linkOver(join(dir, 'Data/com.apple.CoreML/weights/weight.bin'), join(outside(), 'weight.bin'));
+    linkOver(join(dir, inner), join(outside(), inner));
     refused(dir, /symbolic link/);
   });
 
