@@ -18,7 +18,10 @@ describe('writing an output that is one input file whole', () => {
     const source = ByteSource.fromFile(src);
     try {
       const out = join(dir, 'out.bin');
+      // The kernel copies it: none of its bytes pass through the source's reads.
+      const before = ByteSource.bytesReadFromFiles;
       writeAtomically(out, [{ source, offset: 0, length: source.size }]);
+      expect(ByteSource.bytesReadFromFiles).toBe(before);
       expect(Buffer.compare(readFileSync(out), Buffer.from(data))).toBe(0);
       expect(statSync(out).mode & 0o777).toBe(defaultMode);
       // An existing file keeps its permissions.
@@ -27,8 +30,10 @@ describe('writing an output that is one input file whole', () => {
       expect(statSync(out).mode & 0o777).toBe(0o640);
       expect(Buffer.compare(readFileSync(out), Buffer.from(data))).toBe(0);
       // Part of a file, or a file with bytes around it, goes through the copy loop.
+      const copied = ByteSource.bytesReadFromFiles;
       writeAtomically(out, [new Uint8Array([1, 2]), { source, offset: 0, length: source.size }]);
       expect(readFileSync(out).length).toBe(data.length + 2);
+      expect(ByteSource.bytesReadFromFiles - copied).toBe(data.length);
       writeAtomically(out, [{ source, offset: 10, length: 100 }]);
       expect(Buffer.compare(readFileSync(out), Buffer.from(data.subarray(10, 110)))).toBe(0);
     } finally {
