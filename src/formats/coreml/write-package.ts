@@ -87,8 +87,9 @@ function planPackage(model: Model): Plan {
     const { dir, weights } = origin.compiled;
     // The weights directory is the bundle's like every file it names: a link out is refused, not copied from.
     const weightDir = dir ? resolveInside(dir, 'weights', 'the weights directory', dir) : '';
-    const hasWeights = weightDir !== '' && existsSync(weightDir);
-    if (hasWeights && !statSync(weightDir).isDirectory()) throw new ModelError("the bundle's 'weights' is not a directory", dir);
+    const found = weightDir === '' ? undefined : statSync(weightDir, { throwIfNoEntry: false });
+    if (found && !found.isDirectory()) throw new ModelError("the bundle's 'weights' is not a directory", dir);
+    const hasWeights = found !== undefined;
     if (hasWeights) for (const f of listFiles(weightDir)) files.set(join('Data/com.apple.CoreML/weights', relative(weightDir, f)), { copy: f });
     if (!dir) for (const [name, f] of weights.files()) files.set(packagePath(name), { copy: f.path });
     const { text, modelPath } = newManifest(hasWeights || weights.files().size > 0);
