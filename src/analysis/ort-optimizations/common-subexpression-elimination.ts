@@ -20,50 +20,47 @@ export const commonSubexpressionElimination: GraphPass = {
   ortName: 'CommonSubexpressionElimination',
   keepsShapes: true,
   run(view: OrtView, graph: Graph): boolean {
-    const classOf = new Map<Value, number>();
-    let next = 0;
-    const fresh = (n: Node): void => {
-      for (const o of n.outputs) classOf.set(o, next++);
-    };
-    // Nodes are bucketed by op and input classes first; attribute keys (sorting, strings) are
-    // made only for a node that shares its bucket, which few nodes of a big graph do.
-    const buckets = new Map<string, Bucket>();
+    const classes = new ValueClasses();
+    // Nodes are bucketed by a number made from op and input classes; the first node of a
+    // bucket is compared exactly, and attribute keys (sorting, strings) are made only for a
+    // node that matches one, which few nodes of a big graph do. No string per node.
+    const buckets = new Map<number, Node | Node[]>();
+    const reps = new Map<Node, Map<string, Value[]>>();
+    const ops = new OpIds();
     const replace: Array<[Node, number, Value]> = [];
+    // Nodes that may equal another node. The others cannot: they read, as its only reader, a
+    // value nothing else can equal (a constant, an input, or an output of such a node). In a
+    // big model nearly every node is like that (each layer reads its own weights), so the
+    // tables below stay small.
+    const candidates = new Set<Node>();
     for (const n of graph.nodes) {
-      if (!supportedNode(n)) {
-        fresh(n);
-        continue;
-      }
-      let last = n.inputs.length;
-      while (last > 0 && n.inputs[last - 1] === null) last--;
-      let key = `${n.domain}:${n.op}|`;
-      for (let i = 0; i < last; i++) {
-        const v = n.inputs[i]!;
-        let c = v === null ? undefined : classOf.get(v);
-        if (v !== null && c === undefined) classOf.set(v, (c = next++));
-        key += i === 0 ? (c ?? '-') : `,${c ?? '-'}`;
-      }
-      const bucket = buckets.get(key);
-      if (bucket === undefined) {
-        buckets.set(key, { first: n });
-        fresh(n);
+      if (!supportedNode(n)) continue; // its outputs keep classes of their own (made when read)
+      if (readsAlone(n, candidates)) continue;
+      candidates.add(n);
+      const last = givenInputs(n);
+      let key = ops.of(n) * 31 + last;
+      for (let i = 0; i < last; i++) key = mix(key, classes.ofInput(n.inputs[i]!));
+      const held = buckets.get(key);
+      const first = held === undefined ? undefined
+        : held instanceof Array ? held.find((m) => sameInputs(m, n, last, classes))
+        : sameInputs(held, n, last, classes) ? held : undefined;
+      if (first === undefined) {
+        if (held === undefined) buckets.set(key, n);
+        else if (held instanceof Array) held.push(n);
+        else buckets.set(key, [held, n]);
         continue;
       }
       const attrs = attributeKeyOf(n);
-      if (attrs === undefined) {
-        fresh(n);
-        continue;
-      }
-      const reps = bucket.reps ?? startReps(bucket);
-      let list = reps.get(attrs);
-      if (!list) reps.set(attrs, (list = []));
+      if (attrs === undefined) continue;
+      const byAttrs = reps.get(first) ?? startReps(reps, first);
+      let list = byAttrs.get(attrs);
+      if (!list) byAttrs.set(attrs, (list = []));
       n.outputs.forEach((o, i) => {
         const rep = list[i];
         if (rep === undefined) {
           list[i] = o;
-          classOf.set(o, next++);
         } else {
-          classOf.set(o, classOf.get(rep)!);
+          classes.merge(o, rep);
           replace.push([n, i, rep]);
         }
       });
@@ -83,17 +80,93 @@ export const commonSubexpressionElimination: GraphPass = {
   },
 };
 
-/** Nodes with the same op and input classes: the first one, and (once another arrives) the outputs seen per attribute key. */
-interface Bucket {
-  readonly first: Node;
-  reps?: Map<string, Value[]>;
+/**
+ * Value numbering: equal numbers for values known to be equal. A node's output is numbered
+ * from its producer's id and its position (node ids are unique in a model), so the common
+ * case needs no table; values without a producer are numbered when first read, and an output
+ * found to equal an earlier one takes that one's number. 0 stands for an omitted input.
+ */
+class ValueClasses {
+  private readonly merged = new Map<Value, number>();
+  private readonly unproduced = new Map<Value, number>();
+  private nextUnproduced = -1;
+
+  ofInput(v: Value | null): number {
+    if (v === null) return 0;
+    if (this.merged.size > 0) {
+      const c = this.merged.get(v);
+      if (c !== undefined) return c;
+    }
+    const p = v.producer;
+    if (p !== null) {
+      const at = p.outputs.indexOf(v);
+      if (at >= 0 && at < OUTPUTS_PER_ID) return p.id * OUTPUTS_PER_ID + at + 1;
+    }
+    let c = this.unproduced.get(v);
+    if (c === undefined) this.unproduced.set(v, (c = this.nextUnproduced--));
+    return c;
+  }
+
+  merge(v: Value, into: Value): void {
+    this.merged.set(v, this.ofInput(into));
+  }
 }
 
-function startReps(bucket: Bucket): Map<string, Value[]> {
-  const reps = new Map<string, Value[]>();
-  const key = attributeKeyOf(bucket.first);
-  if (key !== undefined) reps.set(key, [...bucket.first.outputs]);
-  return (bucket.reps = reps);
+/** Outputs numbered from their producer's id; a node with more (a wide Split) numbers the rest from the table. */
+const OUTPUTS_PER_ID = 64;
+
+/** Folds a class number (up to 2^53) into a 32-bit bucket key. */
+function mix(key: number, c: number): number {
+  return (Math.imul(key ^ (c | 0), 0x01000193) ^ ((c / 4294967296) | 0)) | 0;
+}
+
+/** A small number per domain and op, so a bucket key needs no string. */
+class OpIds {
+  private readonly byDomain = new Map<string, Map<string, number>>();
+  private next = 1;
+
+  of(n: Node): number {
+    let ops = this.byDomain.get(n.domain);
+    if (!ops) this.byDomain.set(n.domain, (ops = new Map()));
+    let id = ops.get(n.op);
+    if (id === undefined) ops.set(n.op, (id = this.next++));
+    return id;
+  }
+}
+
+/**
+ * True when `n` is the only reader of an input that no other value can equal: one without a
+ * producer (graph input, initializer, a value of an enclosing graph), or one whose producer
+ * could not equal any node. No other node reads that input's class, so none can equal `n`.
+ */
+function readsAlone(n: Node, candidates: ReadonlySet<Node>): boolean {
+  for (const v of n.inputs) {
+    if (v !== null && v.uses.length === 1 && (v.producer === null || v.producer.graph !== n.graph || !candidates.has(v.producer))) return true;
+  }
+  return false;
+}
+
+/** How many inputs count: trailing omitted ones do not. */
+function givenInputs(n: Node): number {
+  let last = n.inputs.length;
+  while (last > 0 && n.inputs[last - 1] === null) last--;
+  return last;
+}
+
+/** Same op and domain, and equal input classes (the first `last` inputs given, as for `n`). */
+function sameInputs(m: Node, n: Node, last: number, classes: ValueClasses): boolean {
+  if (m.op !== n.op || m.domain !== n.domain || givenInputs(m) !== last) return false;
+  for (let i = 0; i < last; i++) if (classes.ofInput(m.inputs[i]!) !== classes.ofInput(n.inputs[i]!)) return false;
+  return true;
+}
+
+/** The outputs of a bucket's first node under its attribute key, made when a second node matches it. */
+function startReps(reps: Map<Node, Map<string, Value[]>>, first: Node): Map<string, Value[]> {
+  const byAttrs = new Map<string, Value[]>();
+  const key = attributeKeyOf(first);
+  if (key !== undefined) byAttrs.set(key, [...first.outputs]);
+  reps.set(first, byAttrs);
+  return byAttrs;
 }
 
 function attributeKeyOf(n: Node): string | undefined {
