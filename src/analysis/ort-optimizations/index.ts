@@ -70,6 +70,11 @@ const MAX_ROUNDS = 10;
 export interface OrtOptimizeOptions {
   /** Skip the optimizations (the checker's --skip_optimize): the view is a plain copy. */
   readonly skip?: boolean;
+  /**
+   * Infer the whole copy again after each pass that changes it, instead of only what the pass
+   * edited: slower, and the same result (test/targets/ort-incremental-shapes.test.ts checks it).
+   */
+  readonly fullReinference?: boolean;
 }
 
 /**
@@ -78,7 +83,7 @@ export interface OrtOptimizeOptions {
  * have its shapes inferred (lint does this first); it is never edited.
  */
 export function optimizeForOrt(model: Model, options: OrtOptimizeOptions = {}): OrtView {
-  const view = new OrtView(model);
+  const view = new OrtView(model, { fullReinference: options.fullReinference ?? false });
   if (options.skip || model.format !== 'onnx') return view;
   const opset = defaultOpset(model);
   // ONNX Runtime turns Constant nodes into initializers when it loads the graph (Graph::Graph), before any pass.

@@ -71,7 +71,7 @@ function fuseSubgraph(view: OrtView, graph: Graph, reshape: Node, opset: number)
   view.removeNode(concat, 'reshape-fusion', `Reshape fusion replaces the computed shape of ${reshape.label} by a constant`);
   out.producer = null;
   out.type = tensorType('int64', [shape.length]);
-  out.constant = constantTensor(out.type, shape, `shape of ${reshape.label}`);
+  view.setConstant(out, constantTensor(out.type, shape, `shape of ${reshape.label}`));
   graph.initializers.push(out);
   for (const p of parents) removeBottomUp(view, graph, p, reshape.label);
   return true;

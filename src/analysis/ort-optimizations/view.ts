@@ -8,6 +8,7 @@ import { encodeNumbers } from '../../ir/build.js';
 import { ShapeEngine } from '../shapes/engine.js';
 import { emptyReport } from '../shapes/report.js';
 import { copyModel } from './clone.js';
+import { OriginTable } from './origins.js';
 import { evaluate, EVAL_LIMIT, type Small } from './evaluate.js';
 
 /** Why an original node is not in the optimized graph. */
@@ -30,7 +31,7 @@ export class OrtView {
    * Copy node → the original nodes it stands for (several for a fusion, none for a node a pass
    * made up). One original is held as itself: a million arrays of one cost more than the copy.
    */
-  private readonly origins = new Map<Node, Node | readonly Node[]>();
+  private readonly origins = new OriginTable();
   /** Original nodes no longer in the view. */
   readonly removed = new Map<Node, Removal>();
   /** If nodes with a constant condition whose value graphlint could not compute (so they stay). */
@@ -38,19 +39,38 @@ export class OrtView {
   /** Pass id → how many times it changed the graph. */
   readonly applied = new Map<string, number>();
   private engine: ShapeEngine;
+  /** Infer the whole copy again after every change (tests compare it with the incremental way). */
+  private readonly fullReinference: boolean;
   /** Graphs whose node lists still hold removed nodes (see compact). */
   private readonly uncompacted = new Set<Graph>();
 
-  constructor(readonly original: Model) {
+  constructor(readonly original: Model, options: { readonly fullReinference?: boolean } = {}) {
     this.model = copyModel(original, (c, o) => this.origins.set(c, o));
-    this.engine = this.reinfer();
+    this.fullReinference = options.fullReinference ?? false;
+    this.engine = this.inferAll();
   }
 
-  /** Runs shape inference over the copy again (after edits), so `elements` sees the new graph. */
-  reinfer(): ShapeEngine {
+  /**
+   * Brings shapes and known elements up to date after edits, so `numbers` sees the new graph:
+   * only what the edits since the last call can have changed is inferred again (on a big
+   * graph a whole inference costs as much as all the passes together).
+   */
+  reinfer(): void {
+    this.compact();
+    if (this.fullReinference) {
+      this.inferAll();
+      return;
+    }
+    this.engine.inferEdited(this.model.graph, (n) => n.changed);
+    clearEditMarks(this.model.graph);
+  }
+
+  /** A whole shape inference of the copy by a new engine. */
+  private inferAll(): ShapeEngine {
     this.compact();
     this.engine = new ShapeEngine(this.model, emptyReport());
     this.engine.inferGraph(this.model.graph);
+    clearEditMarks(this.model.graph);
     return this.engine;
   }
 
@@ -110,12 +130,22 @@ export class OrtView {
       const r = results?.[i];
       if (r) {
         o.type = tensorType(r.dtype, r.dims);
-        o.constant = constantTensor(o.type, r.data, `folded from ${n.op} ${n.label}`);
+        this.setConstant(o, constantTensor(o.type, r.data, `folded from ${n.op} ${n.label}`));
       } else {
-        o.constant = constantTensor(o.type, this.numbers(o), `folded from ${n.op} ${n.label}`);
+        this.setConstant(o, constantTensor(o.type, this.numbers(o), `folded from ${n.op} ${n.label}`));
       }
       g.initializers.push(o);
     });
+  }
+
+  /**
+   * Gives a value (whose producer is gone) a constant tensor: its readers are marked edited, so
+   * the next `reinfer` infers them again from the constant.
+   */
+  setConstant(v: Value, tensor: Tensor): void {
+    v.constant = tensor;
+    this.engine.forgetElements(v);
+    for (const u of v.uses) u.node.touch();
   }
 
   /** The elements of a constant value when they are known and small (EVAL_LIMIT), for folding. */
@@ -161,7 +191,7 @@ export class OrtView {
     visit(g);
     const gone = new Set(dropped);
     const alive = new Set<Node>();
-    for (const [n, ns] of this.origins) {
+    for (const [n, ns] of this.origins.entries()) {
       if (gone.has(n)) continue;
       if (ns instanceof Array) for (const o of ns) alive.add(o);
       else alive.add(ns);
@@ -218,6 +248,16 @@ export class OrtView {
       list.length = kept;
     }
     this.uncompacted.clear();
+  }
+}
+
+/** Clears Node.changed and Graph.changed across the copy: the marks say what to infer again. */
+function clearEditMarks(graph: Graph): void {
+  if (!graph.changed) return; // an edit marks every graph that holds it, so nothing below is marked
+  graph.changed = false;
+  for (const n of graph.nodes) {
+    n.changed = false;
+    for (const [, g] of n.subgraphs()) clearEditMarks(g);
   }
 }
 

@@ -33,6 +33,57 @@ export class ShapeEngine implements InferenceHost {
     for (const node of graph.nodes) this.inferNode(node);
   }
 
+  /**
+   * Infers again, after edits to an inferred graph, what they can have changed: the nodes
+   * `edited` names, then every node reading a value whose type or known elements came out
+   * different, in node order. A graph with no edit in it (Graph.changed) is skipped; a node
+   * holding graphs is inferred again, bodies and all, whenever anything before it changed.
+   * The edits must keep every surviving value's meaning (ONNX Runtime's rewrites do), so what
+   * is known of a value not inferred again stays true.
+   */
+  inferEdited(graph: Graph, edited: (n: Node) => boolean): void {
+    if (!graph.changed) return;
+    const refreshed = new Set<Value>();
+    for (const node of graph.nodes) {
+      if (node.removed) continue;
+      const nested = node.subgraphs();
+      let again = edited(node) || (nested.length > 0 && (refreshed.size > 0 || nested.some(([, g]) => g.changed)));
+      if (!again) {
+        for (const v of node.inputs) {
+          if (v !== null && refreshed.has(v)) {
+            again = true;
+            break;
+          }
+        }
+      }
+      if (!again) continue;
+      const types = node.outputs.map((o) => o.type);
+      const data = node.outputs.map((o) => this.data.get(o));
+      // An edited node may compute something else now: what was known of its outputs goes.
+      for (const o of node.outputs) this.forgetElements(o);
+      for (const [, g] of nested) this.forget(g);
+      this.inferNode(node);
+      node.outputs.forEach((o, i) => {
+        if (o.type !== types[i] || !sameElements(this.data.get(o), data[i])) refreshed.add(o);
+      });
+    }
+  }
+
+  /** Drops what is known of a value's elements (it was given other ones: folded into a constant). */
+  forgetElements(value: Value): void {
+    this.data.delete(value);
+    this.tensors.delete(value);
+  }
+
+  /** Marks a graph and those nested in it as not inferred, so they are inferred again. */
+  private forget(graph: Graph): void {
+    this.done.delete(graph);
+    for (const n of graph.nodes) {
+      for (const o of n.outputs) this.forgetElements(o);
+      for (const [, g] of n.subgraphs()) this.forget(g);
+    }
+  }
+
   private inferNode(node: Node): void {
     const rule = findRule(node.op, node.domain);
     if (rule === undefined) {
@@ -111,6 +162,13 @@ export class ShapeEngine implements InferenceHost {
     if (domain === '' || domain === 'ai.onnx') return opsets.get('') ?? opsets.get('ai.onnx') ?? DEFAULT_OPSET;
     return opsets.get(domain) ?? 1;
   }
+}
+
+function sameElements(a: Elements | undefined, b: Elements | undefined): boolean {
+  if (a === b) return true;
+  if (a === undefined || b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** A tensor with a 0 in its static shape has no elements: nothing to read to know them. */
