@@ -35,6 +35,8 @@ export class Graph {
   /** Set by every edit here or in a nested graph. */
   changed = false;
   private labels = new StringMap<true>();
+  /** True when nodes were added with labels taken unchecked (NodeSpec.labelIsNew): `labels` lacks them. */
+  private labelsIncomplete = false;
   /** Per repeated label, the suffix to try next (made only when a label repeats). */
   private labelSuffixes: Map<string, number> | undefined;
 
@@ -99,7 +101,7 @@ export class Graph {
       node.outputs.push(v);
     }
     for (const [, g] of node.subgraphs()) g.parentNode = node;
-    node.label = this.uniqueLabel(spec.label ?? (spec.name || `${spec.op}_${index}`));
+    node.label = spec.labelIsNew && spec.label !== undefined ? this.takeLabelUnchecked(spec.label) : this.uniqueLabel(spec.label ?? (spec.name || `${spec.op}_${index}`));
     if (index === this.nodes.length) this.nodes.push(node);
     else this.nodes.splice(index, 0, node);
     if (spec.origin === undefined) node.touch();
@@ -186,7 +188,7 @@ export class Graph {
       out.producer = null;
       if (this.values.get(out.name) === out) this.values.delete(out.name);
     }
-    this.labels.delete(node.label);
+    if (!this.labelsIncomplete) this.labels.delete(node.label);
     // A freed `base#i` is handed out again first, as before suffixes were remembered.
     const m = this.labelSuffixes && /^(.*)#(\d+)$/.exec(node.label);
     if (m && (this.labelSuffixes!.get(m[1]!) ?? Infinity) > Number(m[2])) this.labelSuffixes!.set(m[1]!, Number(m[2]));
@@ -230,16 +232,32 @@ export class Graph {
     this.parentNode?.touch();
   }
 
+  private takeLabelUnchecked(label: string): string {
+    this.labelsIncomplete = true;
+    return label;
+  }
+
+  /** The labels of the graph's nodes, made whole again if some were taken unchecked. */
+  private labelTable(): StringMap<true> {
+    if (this.labelsIncomplete) {
+      this.labels = new StringMap<true>();
+      for (const n of this.nodes) if (!n.removed) this.labels.add(n.label, true);
+      this.labelsIncomplete = false;
+    }
+    return this.labels;
+  }
+
   private uniqueLabel(base: string): string {
+    const labels = this.labelTable();
     // One set operation in the common case (the name is new).
-    if (this.labels.add(base, true)) return base;
+    if (labels.add(base, true)) return base;
     // A repeated name resumes from its last suffix: n nodes of one name cost n, not n² (a hostile file has 10^5).
     const next = (this.labelSuffixes ??= new Map<string, number>());
     let i = next.get(base) ?? 2;
     let label = `${base}#${i}`;
-    while (this.labels.has(label)) label = `${base}#${++i}`;
+    while (labels.has(label)) label = `${base}#${++i}`;
     next.set(base, i + 1);
-    this.labels.add(label, true);
+    labels.add(label, true);
     return label;
   }
 }

@@ -15,6 +15,11 @@ export interface NodeSpec {
   origin?: unknown;
   /** The label wanted (a copy keeps its original's); suffixed only if the graph has it already. */
   label?: string;
+  /**
+   * The caller knows `label` is new to the graph (a copy of a whole graph keeps its unique
+   * labels): it is taken without a look-up, and the graph's label table is made when next needed.
+   */
+  labelIsNew?: boolean;
 }
 
 /** The attributes of every node that has none; writing to it is a bug (use setAttr). */
@@ -33,6 +38,8 @@ export class Node {
   readonly outputs: Value[];
   /** Attributes; made on first use, since most nodes of a big graph have none (a Map is 200+ bytes). */
   private attributes: Map<string, Attribute> | undefined;
+  /** True while `attributes` is another node's map (a copy's): the first edit copies it. */
+  private attributesShared = false;
   /** Named arguments (Core ML MIL); parallel to `inputs` when present. */
   inputNames: string[] | undefined;
   /** The format's handle on the original encoding (kept: a writer reuses what did not change). */
@@ -43,6 +50,11 @@ export class Node {
   removed = false;
   /** Label unique within the graph, used in paths: the node's name, or `Op_<index>`. */
   label = '';
+  /**
+   * False when no attribute holds a graph: subgraphs() is asked of every node by every walk
+   * over nested graphs, and almost no node of a big graph has one.
+   */
+  private mayHoldGraphs = false;
 
   constructor(
     readonly id: number,
@@ -64,6 +76,11 @@ export class Node {
       const entries = Object.entries(attrs);
       if (entries.length > 0) this.attributes = new Map(entries);
     }
+    if (this.attributes) for (const a of this.attributes.values()) this.noteGraphs(a);
+  }
+
+  private noteGraphs(a: Attribute): void {
+    if (a.type === 'graph' || a.type === 'graphs') this.mayHoldGraphs = true;
   }
 
   /**
@@ -76,7 +93,28 @@ export class Node {
 
   /** Sets an attribute as read from the file: the node is not marked changed. */
   initAttr(name: string, attr: Attribute): void {
-    (this.attributes ??= new Map()).set(name, attr);
+    this.ownAttributes().set(name, attr);
+    this.noteGraphs(attr);
+  }
+
+  /**
+   * Reads `other`'s attributes through its own map until either node edits them (attributes
+   * are immutable objects; an edit replaces one). For copies of a big graph: no map per node.
+   * Not for a node whose attributes hold graphs (a copy must hold copies of them).
+   */
+  shareAttributesOf(other: Node): void {
+    if (other.mayHoldGraphs) throw new Error(`invariant: ${other.path} holds graphs; its copy needs its own`);
+    this.attributes = other.attributes;
+    this.attributesShared = other.attributes !== undefined;
+    if (this.attributesShared) other.attributesShared = true;
+  }
+
+  private ownAttributes(): Map<string, Attribute> {
+    if (this.attributesShared) {
+      this.attributes = new Map(this.attributes);
+      this.attributesShared = false;
+    }
+    return (this.attributes ??= new Map());
   }
 
   /** True when the node has at least one attribute (without making the map). */
@@ -91,7 +129,7 @@ export class Node {
 
   /** Graphs held by attributes (If/Loop/Scan bodies, MIL blocks), with the attribute name. */
   subgraphs(): Array<[string, Graph]> {
-    return this.attributes ? attributeGraphs(this.attributes) : [];
+    return this.mayHoldGraphs ? attributeGraphs(this.attributes!) : [];
   }
 
   input(name: string): Value | null | undefined {
@@ -108,8 +146,12 @@ export class Node {
   }
 
   setAttr(name: string, attr: Attribute | undefined): void {
-    if (attr === undefined) this.attributes?.delete(name);
-    else (this.attributes ??= new Map()).set(name, attr);
+    if (attr === undefined) {
+      if (this.attributes?.has(name)) this.ownAttributes().delete(name);
+    } else {
+      this.ownAttributes().set(name, attr);
+      this.noteGraphs(attr);
+    }
     for (const [, g] of this.subgraphs()) g.parentNode = this;
     this.touch();
   }

@@ -25,7 +25,10 @@ export function copyModel(source: Model, onNode: (copy: Node, original: Node) =>
 }
 
 export interface CopyOptions {
-  /** Keep the original node labels (a model copy); otherwise labels come from names in the new graph. */
+  /**
+   * Keep the original node labels (a model copy into new, empty graphs: they are taken there
+   * unchecked); otherwise labels come from names in the new graph.
+   */
   readonly keepLabels: boolean;
   /** Give copied values fresh names in `to` (inlining into a graph that may use the names already). */
   readonly rename?: boolean;
@@ -61,7 +64,8 @@ export function copyBody(
   for (const v of from.inputs) value(v);
   for (const n of from.nodes) {
     if (n.removed) continue; // removed by the pass running now, not yet compacted away (OrtView.compact)
-    const attrs = n.hasAttrs ? new Map<string, Attribute>() : undefined;
+    // Attributes are shared with the original (copied on the first edit) unless they hold graphs.
+    const attrs = n.subgraphs().length > 0 ? new Map<string, Attribute>() : undefined;
     const nested: Array<[Graph, Graph]> = [];
     if (attrs) for (const [name, a] of n.attrs) {
       if (a.type === 'graph') {
@@ -86,9 +90,11 @@ export function copyBody(
       outputs: outputNames,
       attrs,
       ...(n.inputNames ? { inputNames: n.inputNames } : {}),
-      ...(options.keepLabels ? { label: n.label } : {}),
+      // A copy into a new graph keeps the original's labels, unique there already.
+      ...(options.keepLabels ? { label: n.label, labelIsNew: true } : {}),
       origin: n.origin ?? null,
     });
+    if (!attrs) node.shareAttributesOf(n);
     n.outputs.forEach((o, i) => {
       const c = node.outputs[i]!;
       c.type = o.type;
