@@ -3,6 +3,7 @@ import type { Graph, Node, Value } from '../../ir/graph.js';
 import type { GraphPass } from './pass.js';
 import { isDeterministic } from './constant-folding.js';
 import type { OrtView } from './view.js';
+import { stringHash } from '../../ir/string-map.js';
 
 /**
  * CommonSubexpressionElimination (onnxruntime core/optimizer/common_subexpression_elimination.cc):
@@ -20,6 +21,7 @@ export const commonSubexpressionElimination: GraphPass = {
   ortName: 'CommonSubexpressionElimination',
   keepsShapes: true,
   run(view: OrtView, graph: Graph): boolean {
+    if (!mayRepeat(graph)) return false;
     const classes = new ValueClasses();
     // Nodes are bucketed by a number made from op and input classes; the first node of a
     // bucket is compared exactly, and attribute keys (sorting, strings) are made only for a
@@ -132,6 +134,66 @@ class OpIds {
     if (id === undefined) ops.set(n.op, (id = this.next++));
     return id;
   }
+}
+
+/**
+ * False when no two supported nodes have the same op, inputs and attributes, so the pass has
+ * nothing to merge: until a first merge every value is its own class, so a first merge needs
+ * two such nodes. Checked with a hash per node in a typed array, sorted: on a big graph with
+ * nothing to merge (the usual case) that costs a tenth of the value numbering's tables.
+ */
+function mayRepeat(graph: Graph): boolean {
+  const nodes = graph.nodes.filter(supportedNode);
+  const hashes = new Int32Array(nodes.length);
+  const opHashes = new Map<string, number>();
+  for (let k = 0; k < nodes.length; k++) {
+    const n = nodes[k]!;
+    let key = opHashes.get(n.op);
+    if (key === undefined) opHashes.set(n.op, (key = stringHash(n.op)));
+    const last = givenInputs(n);
+    key = mix(key, last);
+    for (let i = 0; i < last; i++) key = mix(key, naturalClass(n.inputs[i]!));
+    hashes[k] = key;
+  }
+  const sorted = hashes.slice().sort();
+  const repeated = new Set<number>();
+  for (let k = 1; k < sorted.length; k++) if (sorted[k] === sorted[k - 1]) repeated.add(sorted[k]!);
+  if (repeated.size === 0) return false;
+  // Equal hashes: look closer (a 32-bit hash of a million nodes has a few collisions).
+  const groups = new Map<number, Node[]>();
+  for (let k = 0; k < nodes.length; k++) {
+    const h = hashes[k]!;
+    if (!repeated.has(h)) continue;
+    const n = nodes[k]!;
+    const group = groups.get(h);
+    if (!group) {
+      groups.set(h, [n]);
+      continue;
+    }
+    for (const m of group) if (sameNode(m, n)) return true;
+    group.push(n);
+  }
+  return false;
+}
+
+/** A number for a value before any merge: from its producer's id, else from its name (a hash: equal values, equal numbers). */
+function naturalClass(v: Value | null): number {
+  if (v === null) return 0;
+  const p = v.producer;
+  if (p !== null) {
+    const at = p.outputs.indexOf(v);
+    if (at >= 0 && at < OUTPUTS_PER_ID) return p.id * OUTPUTS_PER_ID + at + 1;
+  }
+  return -1 - (stringHash(v.name) >>> 1);
+}
+
+/** Same op, domain, the very same inputs, and equal attributes (as the pass compares them). */
+function sameNode(m: Node, n: Node): boolean {
+  const last = givenInputs(n);
+  if (m.op !== n.op || m.domain !== n.domain || givenInputs(m) !== last) return false;
+  for (let i = 0; i < last; i++) if (m.inputs[i] !== n.inputs[i]) return false;
+  const a = attributeKeyOf(m);
+  return a !== undefined && a === attributeKeyOf(n);
 }
 
 /**
