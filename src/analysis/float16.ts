@@ -39,11 +39,15 @@ export function toFloat16(x: number): number {
 
 /** True when a nonzero finite `x` becomes 0 in float16. */
 export function flushesToZero(x: number): boolean {
+  // Rules ask this of every element of every small constant: most are far from the edge.
+  const a = Math.abs(x);
+  if (a > FLOAT16_MIN_SUBNORMAL) return false;
   return Number.isFinite(x) && x !== 0 && toFloat16(x) === 0;
 }
 
 /** True when a finite `x` becomes ±Infinity in float16. */
 export function overflows(x: number): boolean {
+  if (Math.abs(x) <= FLOAT16_MAX) return false; // the common case, without rounding
   return Number.isFinite(x) && !Number.isFinite(toFloat16(x));
 }
 

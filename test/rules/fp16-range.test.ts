@@ -41,6 +41,16 @@ describe('float16 arithmetic', () => {
     expect(overflows(-3.4028234663852886e38)).toBe(true);
     expect(overflows(-Infinity)).toBe(false); // already inf: nothing changes
   });
+
+  it('answers overflow and underflow as rounding does, at and around the edges', () => {
+    const edges = [65504, 65519, 65519.99, 65520, 65536, 2 ** -24, 2 ** -25, 1.5 * 2 ** -25, 2 ** -26, 3e-8, 6e-8];
+    const near = edges.flatMap((e) => [e, e * (1 + 1e-7), e * (1 - 1e-7), e * (1 + 1e-3), e * (1 - 1e-3)]);
+    for (const x of [...near, ...near.map((v) => -v), 0, -0, 1, 1e-5, NaN, Infinity]) {
+      const h = toFloat16(x);
+      expect(overflows(x), String(x)).toBe(Number.isFinite(x) && !Number.isFinite(h));
+      expect(flushesToZero(x), String(x)).toBe(Number.isFinite(x) && x !== 0 && h === 0);
+    }
+  });
 });
 
 describe('fp16-range: vanishing epsilons', () => {
