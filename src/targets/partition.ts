@@ -77,16 +77,17 @@ export interface PartitionOptions {
 export function partition(judgement: Judgement, options: PartitionOptions = {}): PartitionPlan {
   const decisions = judgement.decisions;
   const graphs = options.graphs ?? [...graphsWithin(judgement.judged.graph)].filter((g) => g.nodes.some((n) => decisions.has(n)));
-  const order = new Map<Node, number>();
-  for (const g of graphsWithin(judgement.judged.graph)) for (const n of g.nodes) order.set(n, order.size);
 
   const groups: Array<{ nodes: Node[]; accelerated: boolean; device: Device; graph: Graph }> = [];
   for (const g of graphs) {
-    const dag = buildDag(g, g.nodes.filter((n) => decisions.has(n)));
-    const accelerated = (n: Node): boolean => decisions.get(n)!.accelerated;
-    for (const nodes of walk(dag, accelerated)) groups.push({ nodes, accelerated: true, device: deviceOf(nodes, decisions), graph: g });
-    for (const nodes of walk(dag, (n) => !accelerated(n))) groups.push({ nodes, accelerated: false, device: deviceOf(nodes, decisions), graph: g });
+    const judged = g.nodes.filter((n) => decisions.has(n));
+    const dag = buildDag(g, judged);
+    const accelerated = new Uint8Array(judged.length);
+    for (let i = 0; i < judged.length; i++) accelerated[i] = decisions.get(judged[i]!)!.accelerated ? 1 : 0;
+    for (const nodes of walk(dag, accelerated, 1)) groups.push({ nodes, accelerated: true, device: deviceOf(nodes, decisions), graph: g });
+    for (const nodes of walk(dag, accelerated, 0)) groups.push({ nodes, accelerated: false, device: deviceOf(nodes, decisions), graph: g });
   }
+  const order = positionsOf(judgement.judged.graph, new Set(groups.map((p) => p.nodes[0]!)));
   groups.sort((a, b) => order.get(a.nodes[0]!)! - order.get(b.nodes[0]!)!);
   const partitions: Partition[] = groups.map((p, index) => ({ index, ...p }));
   const partitionOf = new Map<Node, number>();
@@ -99,6 +100,19 @@ export function partition(judgement: Judgement, options: PartitionOptions = {}):
     judgement, partitions, boundaries, partitionOf,
     nodes: decisions.size, supported, count: partitions.filter((p) => p.accelerated).length,
   };
+}
+
+/** The position of each of `wanted` in a walk over every graph of the model, nested ones after their holder's graph. */
+function positionsOf(root: Graph, wanted: ReadonlySet<Node>): Map<Node, number> {
+  const order = new Map<Node, number>();
+  let at = 0;
+  for (const g of graphsWithin(root)) {
+    for (const n of g.nodes) {
+      if (wanted.has(n)) order.set(n, at);
+      at++;
+    }
+  }
+  return order;
 }
 
 function deviceOf(nodes: readonly Node[], decisions: ReadonlyMap<Node, Decision>): Device {
@@ -130,8 +144,11 @@ interface Dag {
 }
 
 function buildDag(graph: Graph, nodes: readonly Node[]): Dag {
-  const index = new Map<Node, number>();
-  nodes.forEach((n, i) => index.set(n, i));
+  // Node id → position in `nodes` (+1; 0 for a node not judged here): ids are dense in a model.
+  let maxId = 0;
+  for (const n of nodes) if (n.id > maxId) maxId = n.id;
+  const index = new Int32Array(maxId + 1);
+  nodes.forEach((n, i) => (index[n.id] = i + 1));
   const start = new Int32Array(nodes.length + 1);
   const inDegree = new Int32Array(nodes.length);
   const targets: number[] = [];
@@ -142,8 +159,8 @@ function buildDag(graph: Graph, nodes: readonly Node[]): Dag {
       for (const u of o.uses) {
         const reader = u.node.graph === graph ? u.node : holderIn(graph, u.node);
         if (!reader || reader === n) continue;
-        const j = index.get(reader);
-        if (j === undefined) continue;
+        const j = reader.id <= maxId && nodes[index[reader.id]! - 1] === reader ? index[reader.id]! - 1 : -1;
+        if (j < 0) continue;
         targets.push(j);
         inDegree[j]!++;
       }
@@ -159,7 +176,7 @@ function buildDag(graph: Graph, nodes: readonly Node[]): Dag {
  * well under a second): the queue is an array read from a moving head, and the border is a
  * stamp per node, renewed when a group closes.
  */
-function walk(dag: Dag, inGroup: (n: Node) => boolean): Node[][] {
+function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1): Node[][] {
   const { nodes, start, targets } = dag;
   const inDegree = dag.inDegree.slice();
   let queue: number[] = [];
@@ -186,7 +203,7 @@ function walk(dag: Dag, inGroup: (n: Node) => boolean): Node[][] {
     }
     const id = queue[head++]!;
     const node = nodes[id]!;
-    const member = inGroup(node);
+    const member = accelerated[id] === grouped;
     if (!member && border[id] === stamp) {
       deferred.push(id);
       continue;
@@ -210,17 +227,19 @@ function findBoundaries(partitions: readonly Partition[], partitionOf: ReadonlyM
   for (const p of partitions) {
     for (const n of p.nodes) {
       for (const v of n.outputs) {
-        const readersByPartition = new Map<number, Node[]>();
+        // Made for the few values that cross: a million values mostly read in their own partition.
+        let readersByPartition: Map<number, Node[]> | undefined;
         for (const u of v.uses) {
           const to = readerPartition(u.node, partitionOf);
           if (to === undefined || to === p.index) continue;
           const q = partitions[to]!;
           if (!p.accelerated && !q.accelerated && p.device === q.device) continue;
+          readersByPartition ??= new Map();
           const list = readersByPartition.get(to) ?? [];
           list.push(u.node);
           readersByPartition.set(to, list);
         }
-        for (const [to, readers] of readersByPartition) {
+        if (readersByPartition) for (const [to, readers] of readersByPartition) {
           out.push({ value: v, from: p.index, to, bytes: valueBytes(v), producer: n, readers });
         }
       }
