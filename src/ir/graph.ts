@@ -87,19 +87,23 @@ export class Graph {
 
   /** Adds a node at `index` (default: the end), creating its output values. */
   addNode(spec: NodeSpec, index = this.nodes.length): Node {
-    const node = new Node(this.ids.take(), this, spec.name ?? '', spec.op, spec.domain ?? '', spec.kind, spec.attrs);
+    // Lists at their exact size: an array grown by push from empty keeps room for 16 more,
+    // which a copy of a million-node graph would carry (and the collector trace) for nothing.
+    const inputs = spec.inputs.slice();
+    const outputs = new Array<Value>(spec.outputs.length);
+    const node = new Node(this.ids.take(), this, spec.name ?? '', spec.op, spec.domain ?? '', spec.kind, spec.attrs, inputs, outputs);
     node.origin = spec.origin;
     node.inputNames = spec.inputNames ? [...spec.inputNames] : undefined;
-    spec.inputs.forEach((v, i) => {
-      node.inputs.push(v);
-      if (v) v.uses.push({ node, index: i });
-    });
-    for (const name of spec.outputs) {
+    for (let i = 0; i < inputs.length; i++) {
+      const v = inputs[i];
+      if (v) addUse(v, { node, index: i });
+    }
+    spec.outputs.forEach((name, i) => {
       // Empty output names are ONNX's omitted optional outputs: give them a private value.
       const v = name === '' ? new Value('', null, this) : this.newValue(name);
       v.producer = node;
-      node.outputs.push(v);
-    }
+      outputs[i] = v;
+    });
     for (const [, g] of node.subgraphs()) g.parentNode = node;
     node.label = spec.labelIsNew && spec.label !== undefined ? this.takeLabelUnchecked(spec.label) : this.uniqueLabel(spec.label ?? (spec.name || `${spec.op}_${index}`));
     if (index === this.nodes.length) this.nodes.push(node);

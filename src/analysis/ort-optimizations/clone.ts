@@ -24,6 +24,11 @@ export function copyModel(source: Model, onNode: (copy: Node, original: Node) =>
   return model;
 }
 
+/** The copy of each value of the copied graph (undefined for one not copied). */
+export interface ValueCopies {
+  get(v: Value): Value | undefined;
+}
+
 export interface CopyOptions {
   /**
    * Keep the original node labels (a model copy into new, empty graphs: they are taken there
@@ -45,8 +50,25 @@ export function copyBody(
   resolve: (v: Value) => Value | undefined,
   onNode: (copy: Node, original: Node) => void,
   options: CopyOptions,
-): Map<Value, Value> {
-  const map = new Map<Value, Value>();
+): ValueCopies {
+  // A node output's copy is found through its producer's copy, by node id (ids are dense in a
+  // model): a Map of every value of a million-node graph cost more than the copies. Values
+  // without a producer here (initializers, inputs) are few enough for a Map.
+  const unproduced = new Map<Value, Value>();
+  const copies: Node[] = [];
+  const map: ValueCopies = {
+    get(v: Value): Value | undefined {
+      const p = v.producer;
+      if (p !== null && p.graph === from && v.name !== '') {
+        const c = copies[p.id];
+        if (c !== undefined) {
+          const i = p.outputs.indexOf(v);
+          if (i >= 0) return c.outputs[i];
+        }
+      }
+      return unproduced.get(v);
+    },
+  };
   const value = (v: Value): Value => {
     const mine = map.get(v);
     if (mine) return mine;
@@ -57,7 +79,7 @@ export function copyBody(
     }
     const name = v.name === '' ? to.freshName('__omitted') : options.rename ? to.freshName(v.name) : v.name;
     const c = to.newValue(name, v.type, v.constant);
-    map.set(v, c);
+    unproduced.set(v, c);
     return c;
   };
   for (const v of from.initializers) value(v);
@@ -96,10 +118,9 @@ export function copyBody(
     });
     if (!attrs) node.shareAttributesOf(n);
     n.outputs.forEach((o, i) => {
-      const c = node.outputs[i]!;
-      c.type = o.type;
-      if (o.name !== '') map.set(o, c);
+      node.outputs[i]!.type = o.type;
     });
+    copies[n.id] = node;
     onNode(node, n);
     for (const [src, dst] of nested) {
       dst.origin = src.origin; // the format's declarations (read-only: the copy is never written)
