@@ -7,6 +7,7 @@ import { tensorType, type ValueType } from '../../ir/types.js';
 import { encodeNumbers } from '../../ir/build.js';
 import { ShapeEngine } from '../shapes/engine.js';
 import { emptyReport } from '../shapes/report.js';
+import { inferenceOf } from '../shapes/index.js';
 import { copyModel } from './clone.js';
 import { OriginTable } from './origins.js';
 import { evaluate, EVAL_LIMIT, type Small } from './evaluate.js';
@@ -45,9 +46,21 @@ export class OrtView {
   private readonly uncompacted = new Set<Graph>();
 
   constructor(readonly original: Model, options: { readonly fullReinference?: boolean } = {}) {
-    this.model = copyModel(original, (c, o) => this.origins.set(c, o));
+    const copies: Node[] = [];
+    this.model = copyModel(original, (c, o) => {
+      this.origins.set(c, o);
+      copies[o.id] = c;
+    });
     this.fullReinference = options.fullReinference ?? false;
-    this.engine = this.inferAll();
+    // The user's model was just inferred (lint does it first): the copy learns from that
+    // inference instead of running its own, which costs as much on a big graph.
+    const known = this.fullReinference ? undefined : inferenceOf(original);
+    if (known) {
+      this.engine = new ShapeEngine(this.model, emptyReport());
+      known.teach(this.engine, this.model, (n) => copies[n.id]);
+    } else {
+      this.engine = this.inferAll();
+    }
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { Graph, Node, Value } from '../../ir/graph.js';
-import type { Model } from '../../ir/model.js';
+import { graphsWithin, type Model } from '../../ir/model.js';
 import type { Tensor } from '../../ir/tensor.js';
 import type { ValueType } from '../../ir/types.js';
 import { type InferenceHost, NodeContext } from './context.js';
@@ -67,6 +67,30 @@ export class ShapeEngine implements InferenceHost {
         if (o.type !== types[i] || !sameElements(this.data.get(o), data[i])) refreshed.add(o);
       });
     }
+  }
+
+  /**
+   * Makes this engine (new, for `copy`, a structural copy of the model this engine inferred)
+   * know what this one knows of computed values, instead of inferring the copy again: the
+   * copy has the same types (shared), so an inference would compute the same elements.
+   * `copyOfNode` gives a node's copy; constants' elements are read again when asked.
+   */
+  teach(learner: ShapeEngine, copy: Model, copyOfNode: (n: Node) => Node | undefined): void {
+    const copyOf = (v: Value): Value | undefined => {
+      const p = v.producer;
+      if (p === null) return undefined;
+      const i = p.outputs.indexOf(v);
+      return i < 0 ? undefined : copyOfNode(p)?.outputs[i];
+    };
+    for (const [v, e] of this.data) {
+      const c = copyOf(v);
+      if (c !== undefined) learner.data.set(c, e);
+    }
+    for (const [v, t] of this.tensors) {
+      const c = copyOf(v);
+      if (c !== undefined) learner.tensors.set(c, t);
+    }
+    for (const g of graphsWithin(copy.graph)) learner.done.add(g);
   }
 
   /** Drops what is known of a value's elements (it was given other ones: folded into a constant). */

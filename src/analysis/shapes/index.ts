@@ -32,6 +32,18 @@ export function inferShapes(model: Model, options: InferShapesOptions = {}): Sha
     const dtype = v.type?.kind === 'tensor' ? v.type.dtype : 'unknown';
     v.type = { kind: 'tensor', dtype, shape: [...dims] };
   }
-  new ShapeEngine(model, report).inferGraph(model.graph);
+  const engine = new ShapeEngine(model, report);
+  engine.inferGraph(model.graph);
+  inferences.set(model, engine);
   return report;
+}
+
+const inferences = new WeakMap<Model, ShapeEngine>();
+
+/**
+ * The engine of the last inferShapes of `model` when the model has not been edited since it
+ * was read (an edit marks Graph.changed), so what it knows is still true; else undefined.
+ */
+export function inferenceOf(model: Model): ShapeEngine | undefined {
+  return model.graph.changed ? undefined : inferences.get(model);
 }
