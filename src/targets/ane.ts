@@ -76,16 +76,45 @@ function decide(judge: AneOpJudge, n: Node, mlProgram: boolean, onnx: boolean): 
   const outs = n.outputs.filter((o) => o.type?.kind === 'tensor');
   // A cast is the precision boundary itself (the fp16 model's input and output casts), not fp32 work.
   if (mlProgram && n.kind !== 'cast' && outs.some((o) => o.type?.kind === 'tensor' && o.type.dtype === 'float32')) {
-    return decision('gpu', 'a float32 op in an ML Program does not run on the Neural Engine, which computes in float16', 'A14', 'float32', true);
+    return FLOAT32_OP;
   }
   if (outs.length > 0 && outs.every((o) => o.type?.kind === 'tensor' && (isInteger(o.type.dtype) || o.type.dtype === 'bool'))) {
-    return decision('cpu', 'integer work (shape or index arithmetic); the Neural Engine computes in float16', 'A1', 'integer');
+    return INTEGER_WORK;
   }
   const dynamic = n.inputs.find((x) => x?.type?.kind === 'tensor' && x.type.shape !== null && x.type.shape.some((d) => typeof d !== 'number'));
   if (dynamic) {
-    return onnx
-      ? decision('cpu', `input ${dynamic.name} has a dynamic dimension; dynamic shapes keep work off the Neural Engine (fix it with --input-shape)`, 'S3', 'dynamic-shape')
-      : decision('cpu', `input ${dynamic.name} has a flexible dimension; only the default shape of a range runs on the Neural Engine`, 'A10', 'dynamic-shape');
+    return new DynamicInputDecision(dynamic, onnx);
   }
-  return decision('ane', `${n.kind === 'unknown' ? n.op : n.kind} has no known obstacle on the Neural Engine`, 'A17', 'ane');
+  const kind = n.kind === 'unknown' ? n.op : n.kind;
+  let free = NO_OBSTACLE.get(kind);
+  if (!free) NO_OBSTACLE.set(kind, (free = decision('ane', `${kind} has no known obstacle on the Neural Engine`, 'A17', 'ane')));
+  return free;
+}
+
+// Decisions are immutable: nodes with the same answer share one (a big graph has a million).
+const FLOAT32_OP = decision('gpu', 'a float32 op in an ML Program does not run on the Neural Engine, which computes in float16', 'A14', 'float32', true);
+const INTEGER_WORK = decision('cpu', 'integer work (shape or index arithmetic); the Neural Engine computes in float16', 'A1', 'integer');
+const NO_OBSTACLE = new Map<string, Decision>();
+
+/**
+ * Off the Neural Engine for a dynamic input. The words name the input, so they are made when
+ * read: with a dynamic batch dimension every node of a model gets one of these.
+ */
+class DynamicInputDecision implements Decision {
+  readonly device = 'cpu';
+  readonly accelerated = false;
+  readonly guess = false;
+  readonly code = 'dynamic-shape';
+
+  constructor(private readonly input: Value, private readonly onnx: boolean) {}
+
+  get fact(): string {
+    return this.onnx ? 'S3' : 'A10';
+  }
+
+  get reason(): string {
+    return this.onnx
+      ? `input ${this.input.name} has a dynamic dimension; dynamic shapes keep work off the Neural Engine (fix it with --input-shape)`
+      : `input ${this.input.name} has a flexible dimension; only the default shape of a range runs on the Neural Engine`;
+  }
 }
