@@ -53,7 +53,8 @@ export default defineRule<Options>({
       epsilonAttribute(ctx, n, options, findings);
       fillValue(n, findings);
       for (const v of n.inputs) {
-        if (!v || seen.has(v)) continue;
+        // Only constants are judged: the set of those seen stays small on a big graph.
+        if (!v || (v.constant === null && v.producer?.op !== 'Constant') || seen.has(v)) continue;
         seen.add(v);
         constantValue(ctx, v, options, findings);
       }

@@ -1,8 +1,9 @@
 import { byteSize } from '../ir/dtype.js';
 import type { Graph, Node, Value } from '../ir/graph.js';
 import { graphsWithin } from '../ir/model.js';
+import { NodeTable } from '../ir/node-table.js';
 import { elementCount } from '../ir/shape.js';
-import type { Decision, Device, Judgement } from './types.js';
+import type { Device, Judgement } from './types.js';
 
 /**
  * Partitioning: one algorithm for every target (fact E1).
@@ -62,7 +63,7 @@ export interface PartitionPlan {
   readonly partitions: readonly Partition[];
   readonly boundaries: readonly Boundary[];
   /** Judged node → its partition index. */
-  readonly partitionOf: ReadonlyMap<Node, number>;
+  readonly partitionOf: { get(n: Node): number | undefined };
   /** Nodes judged, nodes accelerated, accelerated partitions. */
   readonly nodes: number;
   readonly supported: number;
@@ -80,17 +81,28 @@ export function partition(judgement: Judgement, options: PartitionOptions = {}):
 
   const groups: Array<{ nodes: Node[]; accelerated: boolean; device: Device; graph: Graph }> = [];
   for (const g of graphs) {
-    const judged = g.nodes.filter((n) => decisions.has(n));
+    const judged: Node[] = [];
+    const devices: Device[] = [];
+    const flags: number[] = [];
+    for (const n of g.nodes) {
+      const d = decisions.get(n);
+      if (d === undefined) continue;
+      judged.push(n);
+      devices.push(d.device);
+      flags.push(d.accelerated ? 1 : 0);
+    }
     const dag = buildDag(g, judged);
-    const accelerated = new Uint8Array(judged.length);
-    for (let i = 0; i < judged.length; i++) accelerated[i] = decisions.get(judged[i]!)!.accelerated ? 1 : 0;
-    for (const nodes of walk(dag, accelerated, 1)) groups.push({ nodes, accelerated: true, device: deviceOf(nodes, decisions), graph: g });
-    for (const nodes of walk(dag, accelerated, 0)) groups.push({ nodes, accelerated: false, device: deviceOf(nodes, decisions), graph: g });
+    const accelerated = Uint8Array.from(flags);
+    for (const side of [1, 0] as const) {
+      for (const members of walk(dag, accelerated, side)) {
+        groups.push({ nodes: members.map((i) => judged[i]!), accelerated: side === 1, device: deviceOf(members, devices), graph: g });
+      }
+    }
   }
   const order = positionsOf(judgement.judged.graph, new Set(groups.map((p) => p.nodes[0]!)));
   groups.sort((a, b) => order.get(a.nodes[0]!)! - order.get(b.nodes[0]!)!);
   const partitions: Partition[] = groups.map((p, index) => ({ index, ...p }));
-  const partitionOf = new Map<Node, number>();
+  const partitionOf = new NodeTable<number>();
   for (const p of partitions) for (const n of p.nodes) partitionOf.set(n, p.index);
 
   const boundaries = findBoundaries(partitions, partitionOf);
@@ -115,10 +127,11 @@ function positionsOf(root: Graph, wanted: ReadonlySet<Node>): Map<Node, number> 
   return order;
 }
 
-function deviceOf(nodes: readonly Node[], decisions: ReadonlyMap<Node, Decision>): Device {
+/** The device most of a group's members (indices into `devices`) are placed on. */
+function deviceOf(members: readonly number[], devices: readonly Device[]): Device {
   const count = new Map<Device, number>();
-  for (const n of nodes) {
-    const d = decisions.get(n)!.device;
+  for (const i of members) {
+    const d = devices[i]!;
     count.set(d, (count.get(d) ?? 0) + 1);
   }
   return [...count].sort((a, b) => b[1] - a[1])[0]![0];
@@ -171,20 +184,20 @@ function buildDag(graph: Graph, nodes: readonly Node[]): Dag {
 }
 
 /**
- * CreateSupportedPartitionNodeGroups over the judged nodes of one graph: the groups of nodes
- * for which `inGroup` holds. Linear in nodes and edges (a million-node graph is walked in
+ * CreateSupportedPartitionNodeGroups over the judged nodes of one graph: the groups (node
+ * indices) of the nodes whose `accelerated` flag is `grouped`. Linear in nodes and edges (a million-node graph is walked in
  * well under a second): the queue is an array read from a moving head, and the border is a
  * stamp per node, renewed when a group closes.
  */
-function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1): Node[][] {
+function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1): number[][] {
   const { nodes, start, targets } = dag;
   const inDegree = dag.inDegree.slice();
   let queue: number[] = [];
   for (let i = 0; i < nodes.length; i++) if (inDegree[i] === 0) queue.push(i);
   let head = 0;
   let deferred: number[] = [];
-  const groups: Node[][] = [];
-  let group: Node[] = [];
+  const groups: number[][] = [];
+  let group: number[] = [];
   // border[i] === stamp: node i reads an output of the open group.
   const border = new Int32Array(nodes.length);
   let stamp = 1;
@@ -202,14 +215,13 @@ function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1): Node[][] {
       continue;
     }
     const id = queue[head++]!;
-    const node = nodes[id]!;
     const member = accelerated[id] === grouped;
     if (!member && border[id] === stamp) {
       deferred.push(id);
       continue;
     }
     if (member) {
-      group.push(node);
+      group.push(id);
       border[id] = 0;
     }
     for (let e = start[id]!; e < start[id + 1]!; e++) {
@@ -222,7 +234,7 @@ function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1): Node[][] {
   return groups;
 }
 
-function findBoundaries(partitions: readonly Partition[], partitionOf: ReadonlyMap<Node, number>): Boundary[] {
+function findBoundaries(partitions: readonly Partition[], partitionOf: NodeTable<number>): Boundary[] {
   const out: Boundary[] = [];
   for (const p of partitions) {
     for (const n of p.nodes) {
@@ -250,7 +262,7 @@ function findBoundaries(partitions: readonly Partition[], partitionOf: ReadonlyM
 }
 
 /** The partition of the node that reads a value: the node's own, or that of the nearest enclosing judged node. */
-function readerPartition(n: Node, partitionOf: ReadonlyMap<Node, number>): number | undefined {
+function readerPartition(n: Node, partitionOf: NodeTable<number>): number | undefined {
   for (let cur: Node | null = n; cur; cur = cur.graph.parentNode) {
     const p = partitionOf.get(cur);
     if (p !== undefined) return p;

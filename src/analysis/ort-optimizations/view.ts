@@ -9,7 +9,7 @@ import { ShapeEngine } from '../shapes/engine.js';
 import { emptyReport } from '../shapes/report.js';
 import { inferenceOf } from '../shapes/index.js';
 import { copyModel } from './clone.js';
-import { OriginTable } from './origins.js';
+import { NodeTable } from '../../ir/node-table.js';
 import { evaluate, EVAL_LIMIT, type Small } from './evaluate.js';
 
 /** Why an original node is not in the optimized graph. */
@@ -32,7 +32,7 @@ export class OrtView {
    * Copy node → the original nodes it stands for (several for a fusion, none for a node a pass
    * made up). One original is held as itself: a million arrays of one cost more than the copy.
    */
-  private readonly origins = new OriginTable();
+  private readonly origins = new NodeTable<Node | readonly Node[]>();
   /** Original nodes no longer in the view. */
   readonly removed = new Map<Node, Removal>();
   /** If nodes with a constant condition whose value graphlint could not compute (so they stay). */
