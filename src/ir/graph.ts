@@ -54,6 +54,12 @@ export class Graph {
     return this.parentNode ? `${this.parentNode.path}.${this.slot}` : this.rootPath;
   }
 
+  /** Makes room in the name tables for `nodes` more nodes and `values` more values (readers that know their counts). */
+  reserve(nodes: number, values: number): void {
+    this.labelTable().reserve(nodes);
+    this.values.reserve(values);
+  }
+
   /** Finds a value by name here or in an enclosing graph. */
   lookup(name: string): Value | undefined {
     for (let g: Graph | null = this; g; g = g.parentGraph) {

@@ -103,6 +103,16 @@ export class StringMap<V> {
     return this.entries();
   }
 
+  /**
+   * Makes room for `more` entries beyond those there are, in one table: a reader that knows it
+   * is about to add a million names skips the twenty rebuilds growing by doubling would do.
+   */
+  reserve(more: number): void {
+    // Bounded: a damaged file may promise many more entries than it holds.
+    const wanted = this.keyList.length + Math.min(more, MAX_RESERVED);
+    if (wanted + 1 > 0.6 * (this.slots.length / 2)) this.rebuild(wanted);
+  }
+
   /** The slot (its first number) holding `key`, whose hash is `h`, or -1. */
   private find(key: string, h: number): number {
     const slots = this.slots;
@@ -132,12 +142,12 @@ export class StringMap<V> {
   }
 
   /**
-   * A table for the entries there are, 30% full at most. Hashes are taken from the old
+   * A table for the entries there are (or `entries`, when room is reserved), 30% full at most. Hashes are taken from the old
    * table, not computed again; deleted entries are dropped from the lists when there are any.
    */
-  private rebuild(): void {
+  private rebuild(entries = this.count): void {
     let n = MIN_SLOTS;
-    while (0.3 * n < this.count + 1) n *= 2;
+    while (0.3 * n < entries + 1) n *= 2;
     // Where each entry of the lists goes (only when deleted ones leave holes to close).
     let moved: Int32Array | undefined;
     if (this.count < this.keyList.length) {
@@ -169,6 +179,9 @@ export class StringMap<V> {
     this.slots = slots;
   }
 }
+
+/** reserve() makes room for at most this many entries at once (a 16 MB table); past it, tables grow as entries come. */
+const MAX_RESERVED = 1 << 20;
 
 const EMPTY = -1;
 const REMOVED = -2;

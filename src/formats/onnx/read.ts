@@ -165,6 +165,7 @@ class GraphReader {
     // built again with every output made first (see readOnnxSource).
     const spans = proto.node ?? NO_SPANS;
     const count = spans.length;
+    graph.reserve(count, count); // most nodes have one output
     const early = this.outputsFirst ? this.allOutputs(graph, spans, depth, fail) : undefined;
     const task = graph === this.model.graph ? this.task : undefined;
     const s = this.scanner;
