@@ -82,6 +82,8 @@ export function copyBody(
     unproduced.set(v, c);
     return c;
   };
+  // Kept labels are taken unchecked (no label table is filled); names are all added.
+  to.reserve(options.keepLabels ? 0 : from.nodes.length, from.nodes.length + from.initializers.length + from.inputs.length);
   for (const v of from.initializers) value(v);
   for (const v of from.inputs) value(v);
   for (const n of from.nodes) {
