@@ -97,5 +97,6 @@ export function makeContext<Options>(
     debug: (reason, at) => {
       debugLines?.push({ ruleId, reason, ...(at ? { node: at.path } : {}) });
     },
+    debugging: debugLines !== undefined,
   };
 }

@@ -55,6 +55,8 @@ export interface RuleContext<Options> {
   nodesOfOp(op: string): readonly Node[];
   /** Explains a near miss; printed with --debug. */
   debug(reason: string, at?: Node): void;
+  /** True under --debug: a rule may skip work whose only product is debug lines otherwise. */
+  readonly debugging: boolean;
 }
 
 export interface Rule<Options = unknown> {
