@@ -4,7 +4,7 @@ import { isInteger } from '../ir/dtype.js';
 import { AneOpJudge } from '../analysis/unsupported-ops.js';
 import { optimizeForOrt } from '../analysis/ort-optimizations/index.js';
 import { fact } from './facts.js';
-import { decision, type Decision, type Judgement } from './types.js';
+import { decision, type Decision, type Device, type Judgement } from './types.js';
 
 /**
  * What Core ML will place on the Neural Engine (target `ane`). Core ML models are judged op by
@@ -101,12 +101,24 @@ const NO_OBSTACLE = new Map<string, Decision>();
  * read: with a dynamic batch dimension every node of a model gets one of these.
  */
 class DynamicInputDecision implements Decision {
-  readonly device = 'cpu';
-  readonly accelerated = false;
-  readonly guess = false;
-  readonly code = 'dynamic-shape';
-
   constructor(private readonly input: Value, private readonly onnx: boolean) {}
+
+  // Getters, not fields: the same for every instance, so held once (on the prototype).
+  get device(): Device {
+    return 'cpu';
+  }
+
+  get accelerated(): boolean {
+    return false;
+  }
+
+  get guess(): boolean {
+    return false;
+  }
+
+  get code(): string {
+    return 'dynamic-shape';
+  }
 
   get fact(): string {
     return this.onnx ? 'S3' : 'A10';
