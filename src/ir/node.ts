@@ -103,8 +103,9 @@ export class Node {
    * Not for a node whose attributes hold graphs (a copy must hold copies of them).
    */
   shareAttributesOf(other: Node): void {
-    if (other.mayHoldGraphs) throw new Error(`invariant: ${other.path} holds graphs; its copy needs its own`);
+    if (other.subgraphs().length > 0) throw new Error(`invariant: ${other.path} holds graphs; its copy needs its own`);
     this.attributes = other.attributes;
+    this.mayHoldGraphs = other.mayHoldGraphs; // an empty list of graphs, say
     this.attributesShared = other.attributes !== undefined;
     if (this.attributesShared) other.attributesShared = true;
   }

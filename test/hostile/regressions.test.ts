@@ -276,6 +276,18 @@ describe('analysis of odd but readable models', () => {
     }
   });
 
+  it('a node with a list-of-graphs attribute holding no graph is copied for the ONNX Runtime view (fuzz: invariant)', () => {
+    // AttributeProto type 10 is GRAPHS; this one lists none.
+    const p = onnx({
+      name: 'g', input: [vi('x', [1])],
+      node: [{ op_type: 'Mul', input: ['x', 'x'], output: ['y'], attribute: [{ name: 'bodies', type: 10 }] }],
+      output: [vi('y', [1])],
+    });
+    for (const target of ['ane', 'coreml-ep'] as const) {
+      expect(lintFile(p, { rules: RULES, target, partitions: true }).result.fatal).toBeNull();
+    }
+  });
+
   it('a rule that throws ends that file only (as a fatal result), never the whole run; --debug keeps the stack', () => {
     const p = onnx({ name: 'g', input: [vi('x', [1])], node: [{ op_type: 'Relu', input: ['x'], output: ['y'] }], output: [vi('y', [1])] });
     const throwing = (what: () => never): Rule<unknown> => defineRule<Record<string, never>>({
