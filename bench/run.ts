@@ -9,7 +9,6 @@
  *   convert   node dist/bin/graphlint.js convert MODEL OUT
  *   python    python3 -c "import onnx; onnx.load(MODEL)"  (the reference reader)
  *   cp        cp MODEL OUT                                 (the reference copy)
- *   cp+fsync  cp MODEL OUT && sync OUT/MODEL                (the copy made durable, as convert's is)
  *
  * Each figure is the median of --runs runs (commands interleaved, so that a change in the
  * machine's load hits them alike), with min and max; peak memory is /usr/bin/time -v's
@@ -59,7 +58,7 @@ const CASES: readonly Case[] = [
 ];
 
 /** `lint-np` is lint without partition planning; `…@before` are the same commands with --before's build. */
-const COMMANDS = ['lint', 'lint-np', 'convert', 'lint@before', 'lint-np@before', 'convert@before', 'python', 'cp', 'cp+fsync'] as const;
+const COMMANDS = ['lint', 'lint-np', 'convert', 'lint@before', 'lint-np@before', 'convert@before', 'python', 'cp'] as const;
 type Command = (typeof COMMANDS)[number];
 
 interface Options {
@@ -235,11 +234,6 @@ function argvOf(cmd: Command, input: Input, out: string, o: Options): string[] |
     case 'convert': return [process.execPath, build, 'convert', input.model, join(out, name)];
     case 'python': return python ? [python, '-c', `import onnx; onnx.load(${JSON.stringify(input.model)})`] : undefined;
     case 'cp': return ['cp', input.model, ...(input.data ? [input.data] : []), `${out}/`];
-    // convert makes its output durable (fsync before the rename); this is cp doing the same.
-    case 'cp+fsync': {
-      const script = 'dest=$1; shift; cp -- "$@" "$dest/" && for f in "$@"; do sync -- "$dest/${f##*/}"; done';
-      return ['sh', '-c', script, 'sh', out, input.model, ...(input.data ? [input.data] : [])];
-    }
     default: return undefined;
   }
 }
@@ -332,15 +326,14 @@ const mbOf = (f: Figures | undefined): string => (!f || f.runs === 0 ? '—' : `
 
 function table(results: readonly CaseResult[]): string {
   const np = results.some((r) => r.figures['lint-np']);
-  const cs = results.some((r) => r.figures['cp+fsync']);
   const rows = [
-    `| case | file | nodes | lint s |${np ? ' lint, no partitions s |' : ''} convert s | python onnx.load s | cp s |${cs ? ' cp+fsync s |' : ''} lint / python | convert / cp |${cs ? ' convert / cp+fsync |' : ''} lint RSS MB |${np ? ' lint, no partitions RSS MB |' : ''} convert RSS MB | python RSS MB |`,
-    `|---|---:|---:|---:|${np ? '---:|' : ''}---:|---:|---:|${cs ? '---:|' : ''}---:|---:|${cs ? '---:|' : ''}---:|${np ? '---:|' : ''}---:|---:|`,
+    `| case | file | nodes | lint s |${np ? ' lint, no partitions s |' : ''} convert s | python onnx.load s | cp s | lint / python | convert / cp | lint RSS MB |${np ? ' lint, no partitions RSS MB |' : ''} convert RSS MB | python RSS MB |`,
+    `|---|---:|---:|---:|${np ? '---:|' : ''}---:|---:|---:|---:|---:|---:|${np ? '---:|' : ''}---:|---:|`,
   ];
   for (const r of results) {
     const f = r.figures;
-    rows.push(`| ${r.name} | ${mb(r.bytes)} | ${r.nodes} | ${span(f.lint)} |${np ? ` ${span(f['lint-np'])} |` : ''} ${span(f.convert)} | ${span(f.python)} | ${span(f.cp)} |${cs ? ` ${span(f['cp+fsync'])} |` : ''} ` +
-      `${x(ratio(f.lint, f.python))} | ${x(ratio(f.convert, f.cp))} |${cs ? ` ${x(ratio(f.convert, f['cp+fsync']))} |` : ''} ${mbOf(f.lint)} |${np ? ` ${mbOf(f['lint-np'])} |` : ''} ${mbOf(f.convert)} | ${mbOf(f.python)} |`);
+    rows.push(`| ${r.name} | ${mb(r.bytes)} | ${r.nodes} | ${span(f.lint)} |${np ? ` ${span(f['lint-np'])} |` : ''} ${span(f.convert)} | ${span(f.python)} | ${span(f.cp)} | ` +
+      `${x(ratio(f.lint, f.python))} | ${x(ratio(f.convert, f.cp))} | ${mbOf(f.lint)} |${np ? ` ${mbOf(f['lint-np'])} |` : ''} ${mbOf(f.convert)} | ${mbOf(f.python)} |`);
   }
   return rows.join('\n');
 }
@@ -384,10 +377,8 @@ function checks(results: readonly CaseResult[], base: Record<'node' | 'startup',
     out.push({ what: 'lint of the 1 GB model: peak RSS ≤ 0.25× file size (+ Node baseline)', holds: net === undefined ? undefined : net <= 0.25 * big.bytes,
       figures: `${mbOf(big.figures.lint)} MB peak − ${Math.round(nodeRss / 1e6)} MB Node baseline = ${net === undefined ? '—' : Math.round(net / 1e6)} MB = ${net === undefined ? '—' : (net / big.bytes).toFixed(3)}× of ${mb(big.bytes)}` });
     const c = ratio(big.figures.convert, big.figures.cp);
-    const cs = ratio(big.figures.convert, big.figures['cp+fsync']);
     out.push({ what: 'convert of the 1 GB model: wall ≤ 2× cp', holds: c === undefined ? undefined : c <= 2,
-      figures: `${span(big.figures.convert)} s vs ${span(big.figures.cp)} s = ${x(c)}` +
-        (cs === undefined ? '' : `; against cp followed by fsync of the copy (convert makes its output durable), ${span(big.figures['cp+fsync'])} s = ${x(cs)}`) });
+      figures: `${span(big.figures.convert)} s vs ${span(big.figures.cp)} s = ${x(c)}` });
     const crss = big.figures.convert?.rss.max;
     out.push({ what: 'convert of the 1 GB model: peak RSS well under the file size', holds: crss === undefined ? undefined : crss <= 0.25 * big.bytes,
       figures: `${mbOf(big.figures.convert)} MB = ${crss === undefined ? '—' : (crss / big.bytes).toFixed(3)}× of ${mb(big.bytes)}` });

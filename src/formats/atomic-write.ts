@@ -12,6 +12,9 @@ const COPY_CHUNK = 8 << 20;
 /** Test hook: throw after this many bytes have been written (proves the input survives). */
 export const writeFaults = { failAfterBytes: Infinity };
 
+/** How many writes flushed their bytes to disk before renaming (tests read it). */
+export const writeStats = { flushed: 0 };
+
 /**
  * Writes `pieces` to `path` atomically: into a temporary file beside it, flushed, then
  * renamed over the target. On any failure the temporary file is removed and the target
@@ -19,8 +22,11 @@ export const writeFaults = { failAfterBytes: Infinity };
  * are kept. A symbolic link at `path` is replaced, never followed.
  *
  * The temporary file is `.<name>.graphlint-tmp-<pid>-<8 hex digits>`. A process killed
- * while writing (SIGKILL, power loss) leaves it behind, never a partial `path`; the next
- * write of the same `path` removes those whose process is gone (see removeStaleTemps).
+ * while writing leaves it behind, never a partial `path`; the next write of the same `path`
+ * removes those whose process is gone (see removeStaleTemps). When `path` exists, the new
+ * bytes are flushed to disk (fsync) before the rename, so not even a power loss can leave the
+ * old file replaced by an incomplete one; a new file is not flushed (as cp does not: that
+ * costs as much as the copy, and a power loss then loses nothing the user had).
  */
 export function writeAtomically(path: string, pieces: readonly Piece[]): void {
   const dir = dirname(path);
@@ -87,7 +93,10 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
         put(p.source.readInto(scratch, p.offset + at, Math.min(scratch.length, p.length - at)));
       }
     }
-    fsyncSync(fd);
+    if (mode !== undefined) {
+      fsyncSync(fd); // replacing a file: only by bytes that are on disk
+      writeStats.flushed++;
+    }
     closeSync(fd);
     if (mode !== undefined) chmodSync(temp, mode);
     renameSync(temp, path);

@@ -1,9 +1,21 @@
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeAtomically } from '../../src/formats/atomic-write.js';
+import { writeAtomically, writeStats } from '../../src/formats/atomic-write.js';
 import { ByteSource } from '../../src/formats/wire/source.js';
 import { tempDir } from '../helpers/tmp.js';
+
+describe('flushing to disk', () => {
+  it('flushes the bytes that replace an existing file, not those of a new file (as cp)', () => {
+    const out = join(tempDir(), 'out.bin');
+    const before = writeStats.flushed;
+    writeAtomically(out, [new Uint8Array([1, 2, 3])]);
+    expect(writeStats.flushed).toBe(before);
+    writeAtomically(out, [new Uint8Array([4, 5])]);
+    expect(writeStats.flushed).toBe(before + 1);
+    expect([...readFileSync(out)]).toEqual([4, 5]);
+  });
+});
 
 describe('writing an output that is one input file whole', () => {
   it('copies it, with the new file getting the default mode rather than the source\'s', () => {
