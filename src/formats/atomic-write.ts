@@ -110,6 +110,17 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
   }
 }
 
+/** Flushes a file already written to disk (fsync), as writeAtomically does when it replaces one. */
+export function flushFile(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+    writeStats.flushed++;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The file `pieces` are exactly (one range: all of a file-backed source), if they are. */
 function wholeFile(pieces: readonly Piece[]): string | undefined {
   if (pieces.length !== 1) return undefined;

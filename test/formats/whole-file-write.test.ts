@@ -1,7 +1,8 @@
-import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeAtomically, writeStats } from '../../src/formats/atomic-write.js';
+import { replaceDirectory } from '../../src/formats/coreml/write-package.js';
 import { ByteSource } from '../../src/formats/wire/source.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -14,6 +15,24 @@ describe('flushing to disk', () => {
     writeAtomically(out, [new Uint8Array([4, 5])]);
     expect(writeStats.flushed).toBe(before + 1);
     expect([...readFileSync(out)]).toEqual([4, 5]);
+  });
+
+  it('flushes every file of a package that replaces another, none of one that is new', () => {
+    const dir = tempDir();
+    const made = (name: string): string => {
+      const d = join(dir, name);
+      mkdirSync(join(d, 'Data'), { recursive: true });
+      writeFileSync(join(d, 'Manifest.json'), '{}');
+      writeFileSync(join(d, 'Data', 'model.mlmodel'), 'spec');
+      return d;
+    };
+    const dest = join(dir, 'm.mlpackage');
+    const before = writeStats.flushed;
+    replaceDirectory(made('first'), dest, 'Manifest.json');
+    expect(writeStats.flushed).toBe(before);
+    replaceDirectory(made('second'), dest, 'Manifest.json');
+    expect(writeStats.flushed).toBe(before + 2);
+    expect(readFileSync(join(dest, 'Data', 'model.mlmodel'), 'utf8')).toBe('spec');
   });
 });
 

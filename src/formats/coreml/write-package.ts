@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSyn
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ModelError, WriteError, systemReason } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
-import { writeAtomically } from '../atomic-write.js';
+import { flushFile, writeAtomically } from '../atomic-write.js';
 import { isWithin, resolveInside } from '../paths.js';
 import type { Piece } from '../wire/encode.js';
 import { BlobAppender } from './blob-writer.js';
@@ -182,6 +182,8 @@ export function replaceDirectory(temp: string, dest: string, marker: string): vo
   if (!st.isDirectory() || !existsSync(join(dest, marker))) {
     throw new WriteError(`${dest} exists and is not a model graphlint would replace`);
   }
+  // Replacing a model: only by files that are on disk (a power loss must not leave neither).
+  for (const f of listFiles(temp)) flushFile(f);
   const aside = `${temp}-old`;
   renameSync(dest, aside);
   try {
