@@ -58,7 +58,7 @@ export class Graph {
 
   /** Makes room in the name tables for `nodes` more nodes and `values` more values (readers that know their counts). */
   reserve(nodes: number, values: number): void {
-    this.labelTable().reserve(nodes);
+    if (nodes > 0) this.labelTable().reserve(nodes);
     this.values.reserve(values);
   }
 
