@@ -92,6 +92,20 @@ describe('ONNX Runtime basic optimizations, pass by pass', () => {
     expect([...view.removed.values()].map((r) => r.pass)).toContain('common-subexpression-elimination');
   });
 
+  it('CSE merges nodes equal in op, inputs and attributes, and only those, however many share an input', () => {
+    // 30000 readers of one tensor that differ only in an attribute: comparing each with every
+    // earlier one would take minutes (the test's time limit catches it); the pass stays linear.
+    const b = new ModelBuilder({ opset: 17 });
+    const x = b.input('x', 'float32', [1, 4]);
+    const outs = Array.from({ length: 30_000 }, (_, i) => b.op('LeakyRelu', [x], { alpha: float(i / 1000) }));
+    outs.push(b.op('LeakyRelu', [x], { alpha: float(0.005) })); // the same as the sixth
+    b.output(b.op('Concat', outs, { axis: 0 }));
+    inferShapes(b.model);
+    const view = optimizeForOrt(b.model);
+    expect(ops(view.model).filter((o) => o === 'LeakyRelu')).toHaveLength(30_000);
+    expect(view.applied.get('common-subexpression-elimination')).toBe(1);
+  });
+
   it('cancels a Transpose pair pushed through an element-wise op', () => {
     const b = new ModelBuilder({ opset: 17 });
     const x = b.input('x', 'float32', [1, 8, 4, 4]);

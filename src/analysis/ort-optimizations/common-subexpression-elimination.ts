@@ -160,18 +160,24 @@ function mayRepeat(graph: Graph): boolean {
   for (let k = 1; k < sorted.length; k++) if (sorted[k] === sorted[k - 1]) repeated.add(sorted[k]!);
   if (repeated.size === 0) return false;
   // Equal hashes: look closer (a 32-bit hash of a million nodes has a few collisions).
-  const groups = new Map<number, Node[]>();
+  // Per hash, one entry per distinct op and inputs, with the attribute keys seen for it: nodes
+  // that differ only in attributes (a hundred thousand Transposes of one tensor) stay linear.
+  const groups = new Map<number, Array<{ readonly first: Node; readonly attrs: Set<string> }>>();
   for (let k = 0; k < nodes.length; k++) {
     const h = hashes[k]!;
     if (!repeated.has(h)) continue;
     const n = nodes[k]!;
-    const group = groups.get(h);
-    if (!group) {
-      groups.set(h, [n]);
+    let group = groups.get(h);
+    if (!group) groups.set(h, (group = []));
+    const attrs = attributeKeyOf(n);
+    const entry = group.find((e) => sameOpAndInputs(e.first, n));
+    if (!entry) {
+      group.push({ first: n, attrs: new Set(attrs === undefined ? [] : [attrs]) });
       continue;
     }
-    for (const m of group) if (sameNode(m, n)) return true;
-    group.push(n);
+    if (attrs === undefined) continue;
+    if (entry.attrs.has(attrs)) return true;
+    entry.attrs.add(attrs);
   }
   return false;
 }
@@ -187,13 +193,12 @@ function naturalClass(v: Value | null): number {
   return -1 - (stringHash(v.name) >>> 1);
 }
 
-/** Same op, domain, the very same inputs, and equal attributes (as the pass compares them). */
-function sameNode(m: Node, n: Node): boolean {
+/** Same op, domain and the very same inputs (trailing omitted ones aside). */
+function sameOpAndInputs(m: Node, n: Node): boolean {
   const last = givenInputs(n);
   if (m.op !== n.op || m.domain !== n.domain || givenInputs(m) !== last) return false;
   for (let i = 0; i < last; i++) if (m.inputs[i] !== n.inputs[i]) return false;
-  const a = attributeKeyOf(m);
-  return a !== undefined && a === attributeKeyOf(n);
+  return true;
 }
 
 /**
