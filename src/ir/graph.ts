@@ -1,5 +1,5 @@
 import { Node, type NodeSpec } from './node.js';
-import { StringMap, stringHash } from './string-map.js';
+import { StringMap } from './string-map.js';
 import type { Tensor } from './tensor.js';
 import type { ValueType } from './types.js';
 import { addUse, removeUse, Value, type Use } from './value.js';
@@ -37,8 +37,6 @@ export class Graph {
   private labels = new StringMap<true>();
   /** True when nodes were added with labels taken unchecked (NodeSpec.labelIsNew): `labels` lacks them. */
   private labelsIncomplete = false;
-  /** Between deferLabelChecks and settleLabels: appendNode takes labels unchecked. */
-  private labelsDeferred = false;
   /** Per repeated label, the suffix to try next (made only when a label repeats). */
   private labelSuffixes: Map<string, number> | undefined;
 
@@ -138,42 +136,9 @@ export class Graph {
       if (v) addUse(v, { node, index: i });
     }
     for (const v of spec.outputs) v.producer = node;
-    const label = spec.name || `${spec.op}_${this.nodes.length}`;
-    node.label = this.labelsDeferred ? this.takeLabelUnchecked(label) : this.uniqueLabel(label);
+    node.label = this.uniqueLabel(spec.name || `${spec.op}_${this.nodes.length}`);
     this.nodes.push(node);
     return node;
-  }
-
-  /**
-   * Until settleLabels(), appendNode takes each node's label as it comes: a reader of a million
-   * nodes has them checked all at once (a sorted hash per node) rather than one table insert each.
-   * For an empty graph, before its nodes are appended.
-   */
-  deferLabelChecks(): void {
-    if (this.nodes.length > 0) throw new Error(`invariant: label checks deferred for ${this.path}, which has nodes`);
-    this.labelsDeferred = true;
-  }
-
-  /**
-   * Makes the labels appended since deferLabelChecks unique, as appending them one by one
-   * would have (the first keeps its label, later ones get `#2`, `#3`, ...). Call it before
-   * the nodes are reordered.
-   */
-  settleLabels(): void {
-    if (!this.labelsDeferred) return;
-    this.labelsDeferred = false;
-    const nodes = this.nodes;
-    const hashes = new Int32Array(nodes.length);
-    for (let i = 0; i < nodes.length; i++) hashes[i] = stringHash(nodes[i]!.label);
-    const sorted = hashes.sort();
-    let repeats = false;
-    for (let i = 1; i < sorted.length && !repeats; i++) repeats = sorted[i] === sorted[i - 1];
-    if (!repeats) return; // all different: the table is made when a label is next checked
-    // Some label may repeat (or two hashes meet): give every label out again, in order.
-    this.labels = new StringMap<true>();
-    this.labelsIncomplete = false;
-    this.labelSuffixes = undefined;
-    for (const n of nodes) n.label = this.uniqueLabel(n.label);
   }
 
   /** Removes a node whose outputs nobody reads any more. */

@@ -165,8 +165,7 @@ class GraphReader {
     // built again with every output made first (see readOnnxSource).
     const spans = proto.node ?? NO_SPANS;
     const count = spans.length;
-    graph.reserve(0, count); // most nodes have one output
-    graph.deferLabelChecks();
+    graph.reserve(count, count); // most nodes have one output
     const early = this.outputsFirst ? this.allOutputs(graph, spans, depth, fail) : undefined;
     const task = graph === this.model.graph ? this.task : undefined;
     const s = this.scanner;
@@ -203,7 +202,6 @@ class GraphReader {
         for (const [, sub] of node.subgraphs()) this.fill(sub, sub.origin as GraphMessage, depth + 3);
       }
     }
-    graph.settleLabels(); // in file order, before sorting
     graph.origin = proto;
     sortNodes(graph, fail);
 

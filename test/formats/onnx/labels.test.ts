@@ -4,10 +4,7 @@ import { readOnnx, writeOnnx } from '../../../src/formats/onnx/index.js';
 import { ModelBuilder } from '../../../src/ir/build.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-/**
- * The reader checks a graph's node labels all at once after reading it (Graph.settleLabels);
- * the labels must come out as adding the nodes one by one gives them.
- */
+/** Labels the reader gives nodes must be those adding the nodes one by one gives them. */
 describe('ONNX reader: node labels', () => {
   const build = (names: readonly string[]): ModelBuilder => {
     const b = new ModelBuilder({ opset: 17 });
