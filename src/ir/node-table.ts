@@ -4,7 +4,8 @@ import type { Node } from './node.js';
  * A map from nodes, indexed by node id. Ids are unique in a model and dense (taken in turn from
  * the model's IdSource), so an array does what a Map of a million nodes does without hashing
  * each node; the node is kept beside its entry, so a node of another model with the same id
- * is not mistaken for it.
+ * is not mistaken for it. A table of a few nodes with high ids (a nested graph's) stays small:
+ * the engine keeps such arrays sparse.
  */
 export class NodeTable<T> {
   private readonly nodes: (Node | undefined)[] = [];

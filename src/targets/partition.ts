@@ -157,7 +157,8 @@ interface Dag {
 }
 
 function buildDag(graph: Graph, nodes: readonly Node[]): Dag {
-  const positionOf = nodePositions(nodes);
+  const position = new NodeTable<number>();
+  nodes.forEach((n, i) => position.set(n, i));
   const start = new Int32Array(nodes.length + 1);
   const inDegree = new Int32Array(nodes.length);
   const targets: number[] = [];
@@ -168,8 +169,8 @@ function buildDag(graph: Graph, nodes: readonly Node[]): Dag {
       for (const u of o.uses) {
         const reader = u.node.graph === graph ? u.node : holderIn(graph, u.node);
         if (!reader || reader === n) continue;
-        const j = positionOf(reader);
-        if (j < 0) continue;
+        const j = position.get(reader);
+        if (j === undefined) continue;
         targets.push(j);
         inDegree[j]!++;
       }
@@ -177,32 +178,6 @@ function buildDag(graph: Graph, nodes: readonly Node[]): Dag {
   }
   start[nodes.length] = targets.length;
   return { nodes, start, targets: Int32Array.from(targets), inDegree };
-}
-
-/**
- * Node → its position in `nodes`, -1 for another node. A graph's nodes take their ids in a run
- * (ids are dense in a model), so an array over the graph's range of ids serves; a graph whose
- * ids are spread far wider than it has nodes gets a Map instead, never an array per model.
- */
-function nodePositions(nodes: readonly Node[]): (n: Node) => number {
-  let lo = Infinity;
-  let hi = -1;
-  for (const n of nodes) {
-    if (n.id < lo) lo = n.id;
-    if (n.id > hi) hi = n.id;
-  }
-  if (hi - lo + 1 > 4 * nodes.length + 1024) {
-    const map = new Map<Node, number>();
-    nodes.forEach((n, i) => map.set(n, i));
-    return (n) => map.get(n) ?? -1;
-  }
-  const index = new Int32Array(Math.max(0, hi - lo + 1));
-  nodes.forEach((n, i) => (index[n.id - lo] = i + 1));
-  return (n) => {
-    const k = n.id - lo;
-    const i = k >= 0 && k < index.length ? index[k]! - 1 : -1;
-    return i >= 0 && nodes[i] === n ? i : -1;
-  };
 }
 
 /**
