@@ -99,11 +99,8 @@ class ValueClasses {
       const c = this.merged.get(v);
       if (c !== undefined) return c;
     }
-    const p = v.producer;
-    if (p !== null) {
-      const at = p.outputs.indexOf(v);
-      if (at >= 0 && at < OUTPUTS_PER_ID) return p.id * OUTPUTS_PER_ID + at + 1;
-    }
+    const produced = producedClass(v);
+    if (produced !== undefined) return produced;
     let c = this.unproduced.get(v);
     if (c === undefined) this.unproduced.set(v, (c = this.nextUnproduced--));
     return c;
@@ -116,6 +113,14 @@ class ValueClasses {
 
 /** Outputs numbered from their producer's id; a node with more (a wide Split) numbers the rest from the table. */
 const OUTPUTS_PER_ID = 64;
+
+/** The number of a node output from its producer's id and its position, when it has one (positive). */
+function producedClass(v: Value): number | undefined {
+  const p = v.producer;
+  if (p === null) return undefined;
+  const at = p.outputs.indexOf(v);
+  return at >= 0 && at < OUTPUTS_PER_ID ? p.id * OUTPUTS_PER_ID + at + 1 : undefined;
+}
 
 /** Folds a class number (up to 2^53) into a 32-bit bucket key. */
 function mix(key: number, c: number): number {
@@ -185,12 +190,7 @@ function mayRepeat(graph: Graph): boolean {
 /** A number for a value before any merge: from its producer's id, else from its name (a hash: equal values, equal numbers). */
 function naturalClass(v: Value | null): number {
   if (v === null) return 0;
-  const p = v.producer;
-  if (p !== null) {
-    const at = p.outputs.indexOf(v);
-    if (at >= 0 && at < OUTPUTS_PER_ID) return p.id * OUTPUTS_PER_ID + at + 1;
-  }
-  return -1 - (stringHash(v.name) >>> 1);
+  return producedClass(v) ?? -1 - (stringHash(v.name) >>> 1);
 }
 
 /** Same op, domain and the very same inputs (trailing omitted ones aside). */
