@@ -85,9 +85,10 @@ export default defineRule<Options>({
     for (const kind of SLICE_KINDS) for (const n of ctx.nodesOfKind(kind)) candidates.push(n); // not push(...): too many for a call
     for (const n of candidates) {
       // A finding needs `min` slices of one tensor: a slice whose input has fewer readers is in
-      // none (the near-miss debug lines aside). Most slices of a big graph are like that.
+      // none (the near-miss debug lines aside), nor is a second-level slice (its first level's path
+      // holds it). Most slices of a big graph are like that.
       const input = dataInput(n);
-      if (!ctx.debugging && input && input.uses.length < min && !isSliceOutput(input)) continue;
+      if (!ctx.debugging && input && input.uses.length < min) continue;
       const r = sliceParams(n);
       if (!r.ok) {
         ctx.debug(`not counted in a fan-out: ${r.reason}`, n);
@@ -121,11 +122,6 @@ export default defineRule<Options>({
 
   fix: (finding, builder) => fixSliceFanOut(finding, builder),
 });
-
-/** True when `v` comes out of a slice (a second-level slice is claimed by its first level's path). */
-function isSliceOutput(v: Value): boolean {
-  return v.producer !== null && (SLICE_KINDS as readonly string[]).includes(v.producer.kind);
-}
 
 /** The slice and, when its only reader is another constant slice on other axes, that one too. */
 function followSecond(first: Node, axes: readonly SliceAxis[]): Path {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import rule, { type SliceFanOutData } from '../../rules/slice-fan-out.js';
-import { makeContext, ModelIndex } from '../../src/engine/context.js';
+import { makeContext, ModelIndex, type DebugLine } from '../../src/engine/context.js';
 import type { Finding, TargetId } from '../../src/engine/rule.js';
 import { readOnnx } from '../../src/formats/onnx/index.js';
 import { ModelBuilder } from '../../src/ir/build.js';
@@ -151,6 +151,19 @@ describe('slice-fan-out', () => {
     }
     const [f] = findings(b.model);
     expect(dataOf(f!).pattern).toEqual({ kind: 'framing', axis: 1, start: 0, size: 200, hop: 100, count: 4 });
+  });
+
+  it('without --debug passes over slices whose tensor has too few readers, and finds the same', () => {
+    const quiet = (model: Model): Finding[] =>
+      rule.check(makeContext(new ModelIndex(model), rule.meta.id, rule.meta.defaultOptions, 'ane', undefined));
+    // Exactly minSlices readers, and a two-level Focus whose second slices each read a slice alone.
+    for (const model of [framing(4), focus(true)]) expect(quiet(model)).toEqual(findings(model));
+    expect(quiet(framing(4))).toHaveLength(1);
+    // Three readers of four needed: no finding either way; the near miss is said under --debug only.
+    expect(quiet(framing(3))).toEqual([]);
+    const lines: DebugLine[] = [];
+    expect(rule.check(makeContext(new ModelIndex(framing(3)), rule.meta.id, rule.meta.defaultOptions, 'ane', lines))).toEqual([]);
+    expect(lines.map((l) => l.reason)).toContain('x is read by 3 slices here, fewer than minSlices 4');
   });
 
   it('takes minSlices from the options', () => {
