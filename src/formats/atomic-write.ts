@@ -93,10 +93,7 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
         put(p.source.readInto(scratch, p.offset + at, Math.min(scratch.length, p.length - at)));
       }
     }
-    if (mode !== undefined) {
-      fsyncSync(fd); // replacing a file: only by bytes that are on disk
-      writeStats.flushed++;
-    }
+    if (mode !== undefined) flush(fd); // replacing a file: only by bytes that are on disk
     closeSync(fd);
     if (mode !== undefined) chmodSync(temp, mode);
     renameSync(temp, path);
@@ -114,11 +111,15 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
 export function flushFile(path: string): void {
   const fd = openSync(path, 'r');
   try {
-    fsyncSync(fd);
-    writeStats.flushed++;
+    flush(fd);
   } finally {
     closeSync(fd);
   }
+}
+
+function flush(fd: number): void {
+  fsyncSync(fd);
+  writeStats.flushed++;
 }
 
 /** The file `pieces` are exactly (one range: all of a file-backed source), if they are. */
