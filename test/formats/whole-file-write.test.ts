@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeAtomically, writeStats } from '../../src/formats/atomic-write.js';
+import { copyToNewFile, writeAtomically, writeStats } from '../../src/formats/atomic-write.js';
 import { replaceDirectory } from '../../src/formats/coreml/write-package.js';
 import { ByteSource } from '../../src/formats/wire/source.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -70,5 +70,18 @@ describe('writing an output that is one input file whole', () => {
     } finally {
       source.close();
     }
+  });
+
+  it('has the copy create its file, never empty one that is there (on ext4 that would write it out at close)', () => {
+    const dir = tempDir();
+    const src = join(dir, 'in.bin');
+    writeFileSync(src, 'new bytes');
+    const there = join(dir, 'there.bin');
+    writeFileSync(there, 'old bytes');
+    expect(() => copyToNewFile(src, there)).toThrow(/EEXIST/);
+    expect(readFileSync(there, 'utf8')).toBe('old bytes');
+    const made = join(dir, 'made.bin');
+    copyToNewFile(src, made);
+    expect(readFileSync(made, 'utf8')).toBe('new bytes');
   });
 });

@@ -1,8 +1,8 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { WriteError } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
-import { writeAtomically } from '../atomic-write.js';
+import { copyToNewFile, writeAtomically } from '../atomic-write.js';
 import { coremlOrigin, refuseOnnx } from './origin.js';
 import { modelChanged } from './write.js';
 import { asWriteError, listFiles, replaceDirectory } from './write-package.js';
@@ -39,7 +39,7 @@ export function writeCompiled(model: Model, dest: string): void {
     for (const f of listFiles(info.dir)) {
       const to = join(temp, relative(info.dir, f));
       mkdirSync(dirname(to), { recursive: true });
-      copyFileSync(f, to);
+      copyToNewFile(f, to);
     }
     replaceDirectory(temp, dest, existsMarker(info.milPath));
   } catch (e) {

@@ -1,8 +1,8 @@
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ModelError, WriteError, systemReason } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
-import { flushFile, writeAtomically } from '../atomic-write.js';
+import { copyToNewFile, flushFile, writeAtomically } from '../atomic-write.js';
 import { isWithin, resolveInside } from '../paths.js';
 import type { Piece } from '../wire/encode.js';
 import { BlobAppender } from './blob-writer.js';
@@ -63,7 +63,7 @@ export function writeMlpackage(model: Model, dest: string): void {
       const path = join(temp, rel);
       if (!isWithin(temp, path)) throw new Error(`invariant: package file ${rel} outside the package`);
       mkdirSync(dirname(path), { recursive: true });
-      if ('copy' in content) copyFileSync(content.copy, path);
+      if ('copy' in content) copyToNewFile(content.copy, path);
       else writeAtomically(path, content);
     }
     replaceDirectory(temp, dest, 'Manifest.json');
