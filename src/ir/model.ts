@@ -53,7 +53,12 @@ export function* graphsWithin(root: Graph): Generator<Graph> {
     const g = stack.pop()!;
     yield g;
     const nested: Graph[] = [];
-    for (const n of g.nodes) for (const [, sub] of n.subgraphs()) nested.push(sub);
+    // Index loops: this runs for every node of every walk, and nearly every node holds no graph.
+    const nodes = g.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const subs = nodes[i]!.subgraphs();
+      for (let j = 0; j < subs.length; j++) nested.push(subs[j]![1]);
+    }
     for (let i = nested.length - 1; i >= 0; i--) stack.push(nested[i]!);
   }
 }

@@ -2,6 +2,8 @@ import { attributeGraphs, type Attribute } from './attribute.js';
 import type { Graph } from './graph.js';
 import { removeUse, type Value } from './value.js';
 
+const NO_GRAPHS: ReadonlyArray<readonly [string, Graph]> = Object.freeze([]);
+
 export interface NodeSpec {
   op: string;
   domain?: string;
@@ -129,8 +131,9 @@ export class Node {
   }
 
   /** Graphs held by attributes (If/Loop/Scan bodies, MIL blocks), with the attribute name. */
-  subgraphs(): Array<[string, Graph]> {
-    return this.mayHoldGraphs ? attributeGraphs(this.attributes!) : [];
+  subgraphs(): ReadonlyArray<readonly [string, Graph]> {
+    // Every walk over nested graphs asks every node: most answer with one shared empty list.
+    return this.mayHoldGraphs ? attributeGraphs(this.attributes!) : NO_GRAPHS;
   }
 
   input(name: string): Value | null | undefined {
