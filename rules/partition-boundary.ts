@@ -17,6 +17,7 @@ export default defineRule<Record<string, never>>({
     facts: ['S1', 'A5', 'E1'],
     defaultOptions: {},
   },
+  readsPlan: ['ane', 'coreml-ep'],
   check(ctx) {
     return partitionBoundaryFindings(ctx.model, planFor(ctx.model, ctx.target));
   },

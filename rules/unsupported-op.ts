@@ -20,6 +20,8 @@ export default defineRule<Options>({
     facts: ['S1', 'S2', 'S3', 'A3', 'A4', 'A13', 'A16', 'E1', 'E7', 'E10'],
     defaultOptions: {},
   },
+  // For the provider, what ONNX Runtime's optimizations remove is read from the plan's view.
+  readsPlan: ['coreml-ep'],
   check(ctx) {
     return ctx.target === 'coreml-ep' ? checkCoremlEp(ctx) : checkAne(ctx);
   },

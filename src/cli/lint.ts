@@ -87,7 +87,7 @@ export async function lintCommand(args: LintArgs, io: CliIo, write: (text: strin
     const boundaryRule = settings.get('partition-boundary')?.severity ?? 'warning';
     const partitions = args.format === 'json' || args.format === 'html' || boundaryRule !== 'off';
     const { result, model } = lintFile(t.path, {
-      rules: RULES, target, settings, inputShapes, partitions,
+      rules: RULES, target, settings, inputShapes, partitions, keepModel: args.format === 'html',
       ...(args.coremlFormat ? { coremlEp: { format: args.coremlFormat } } : {}),
       ...(debug ? { debug } : {}),
     });

@@ -11,7 +11,7 @@ import { partitionsBlock } from '../targets/report.js';
 import { fatalResult } from './analyze-file.js';
 import type { DebugLine } from './context.js';
 import type { Rule, TargetId } from './rule.js';
-import { runRules, type RuleSettings } from './run-rules.js';
+import { RuleRun, type RuleSettings } from './run-rules.js';
 
 export interface LintOptions {
   readonly rules: readonly Rule<unknown>[];
@@ -24,10 +24,19 @@ export interface LintOptions {
   readonly partitions?: boolean;
   /** How to judge for --target coreml-ep (`--coreml-format`, ...). */
   readonly coremlEp?: CoremlEpOptions;
+  /**
+   * lintModel: the caller is done with the model once it is linted, so the partition plan may
+   * edit it into ONNX Runtime's view instead of copying it (on a big graph the copy costs as
+   * much as reading the file). lintFile gives its model up unless `keepModel`.
+   */
+  readonly consume?: boolean;
+  /** lintFile: the caller reads the model afterwards (the HTML report draws it): lint leaves it as read. */
+  readonly keepModel?: boolean;
 }
 
 export interface LintedFile {
   readonly result: FileResult;
+  /** The model as read; null when it could not be read, or was given up to the lint (not `keepModel`). */
   readonly model: Model | null;
 }
 
@@ -40,7 +49,8 @@ export function lintFile(path: string, options: LintOptions): LintedFile {
     return { result: fatalResult(path, e), model: null };
   }
   try {
-    return { result: lintModel(model, path, options), model };
+    const consume = options.keepModel !== true;
+    return { result: lintModel(model, path, { ...options, consume }), model: consume ? null : model };
   } catch (e) {
     // A model that reads but cannot be analysed (a constant whose bytes are missing or
     // malformed, or a broken invariant) is fatal for this file only: the others are still linted.
@@ -52,22 +62,35 @@ export function lintFile(path: string, options: LintOptions): LintedFile {
 export function lintModel(model: Model, path: string, options: LintOptions): FileResult {
   // Types the rules read: ONNX declares only the interface, so infer the rest first.
   if (model.format === 'onnx') inferShapes(model, options.inputShapes ? { inputShapes: options.inputShapes } : {});
-  // Partitions first: the partition-boundary rule reads the cached plan (src/targets/plan.ts).
-  let partitions: PartitionsBlock | undefined;
-  if (options.partitions) {
-    try {
-      const plan = planPartitions(model, options.target, options.coremlEp ? { coremlEp: options.coremlEp } : {});
-      partitions = partitionsBlock(plan);
-    } catch (e) {
-      // An internal error in the partition engine must not lose the file's findings.
-      options.debug?.push({ ruleId: 'partitions', reason: `internal error (please report): ${e instanceof Error ? e.message : String(e)}` });
-    }
-  }
-  const diagnostics = runRules(model, options.rules, {
+  const stats = computeStats(model);
+  const run = new RuleRun(model, {
     ...(options.coremlEp?.format ? { coremlFormat: options.coremlEp.format } : {}),
     target: options.target,
     ...(options.settings ? { settings: options.settings } : {}),
     ...(options.debug ? { debug: options.debug } : {}),
   });
-  return { path, format: model.format, fatal: null, stats: computeStats(model), diagnostics, ...(partitions ? { partitions } : {}) };
+  // The rules that read the partition plan run after it (partition-boundary reads the cached
+  // plan, src/targets/plan.ts), the others before, while the model is as read: with
+  // `consume` the plan is made by editing the model itself.
+  const afterPlan = options.partitions ? options.rules.filter((r) => r.readsPlan?.includes(options.target)) : [];
+  run.check(afterPlan.length === 0 ? options.rules : options.rules.filter((r) => !afterPlan.includes(r)));
+  let partitions: PartitionsBlock | undefined;
+  if (options.partitions) {
+    let planned = false;
+    try {
+      const plan = planPartitions(model, options.target, {
+        ...(options.coremlEp ? { coremlEp: options.coremlEp } : {}),
+        consume: options.consume ?? false,
+      });
+      partitions = partitionsBlock(plan);
+      planned = true;
+    } catch (e) {
+      // An internal error in the partition engine must not lose the file's findings.
+      options.debug?.push({ ruleId: 'partitions', reason: `internal error (please report): ${e instanceof Error ? e.message : String(e)}` });
+    }
+    // A plan that failed half-way may have left a given-up model half edited: nothing more reads it.
+    if (planned || !options.consume) run.check(afterPlan);
+    else for (const r of afterPlan) options.debug?.push({ ruleId: r.meta.id, reason: 'not run: the partition plan it reads failed' });
+  }
+  return { path, format: model.format, fatal: null, stats, diagnostics: run.diagnostics(), ...(partitions ? { partitions } : {}) };
 }

@@ -61,6 +61,13 @@ export interface RuleContext<Options> {
 
 export interface Rule<Options = unknown> {
   readonly meta: RuleMeta<Options>;
+  /**
+   * The targets for which `check` reads the partition plan (src/targets/plan.ts). Lint runs
+   * such a rule after the plan, and the others before it: the plan may be made by editing the
+   * model into ONNX Runtime's view of it, so these rules may read only the plan, the nodes of
+   * `ctx.nodes()` as the user's (their op, domain and path), and the model's format and functions.
+   */
+  readonly readsPlan?: readonly TargetId[];
   /** Pure: reads the IR, never edits it. */
   check(ctx: RuleContext<Options>): Finding[];
   /**

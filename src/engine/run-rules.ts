@@ -32,16 +32,39 @@ interface Ordered {
  * returns diagnostics ordered by node order, then rule id.
  */
 export function runRules(model: Model, rules: readonly Rule<unknown>[], options: RunRulesOptions): Diagnostic[] {
-  const index = new ModelIndex(model);
-  const found: Ordered[] = [];
-  const task = beginTask(`checking ${index.all.length} nodes`, rules.length, 'items');
-  try {
-    runEach(rules, options, index, found, task);
-  } finally {
-    task.end();
+  const run = new RuleRun(model, options);
+  run.check(rules);
+  return run.diagnostics();
+}
+
+/**
+ * Rules run over one model in several goes (lint runs those that read the partition plan
+ * after it), with the model's nodes listed once, as they were before the first go: every
+ * diagnostic is ordered by the user's graph even when a later go sees the model edited.
+ */
+export class RuleRun {
+  private readonly index: ModelIndex;
+  private readonly found: Ordered[] = [];
+
+  constructor(model: Model, private readonly options: RunRulesOptions) {
+    this.index = new ModelIndex(model);
   }
-  found.sort((a, b) => a.position - b.position || (a.diagnostic.ruleId < b.diagnostic.ruleId ? -1 : a.diagnostic.ruleId > b.diagnostic.ruleId ? 1 : 0));
-  return found.map((o) => o.diagnostic);
+
+  check(rules: readonly Rule<unknown>[]): void {
+    if (rules.length === 0) return;
+    const task = beginTask(`checking ${this.index.all.length} nodes`, rules.length, 'items');
+    try {
+      runEach(rules, this.options, this.index, this.found, task);
+    } finally {
+      task.end();
+    }
+  }
+
+  /** Every go's diagnostics, by node order, then rule id. */
+  diagnostics(): Diagnostic[] {
+    const found = [...this.found].sort((a, b) => a.position - b.position || (a.diagnostic.ruleId < b.diagnostic.ruleId ? -1 : a.diagnostic.ruleId > b.diagnostic.ruleId ? 1 : 0));
+    return found.map((o) => o.diagnostic);
+  }
 }
 
 function runEach(rules: readonly Rule<unknown>[], options: RunRulesOptions, index: ModelIndex, found: Ordered[], task: ProgressTask): void {

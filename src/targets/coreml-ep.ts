@@ -41,14 +41,18 @@ const FORMAT_NAME: Readonly<Record<CoremlFormat, string>> = { mlprogram: 'ML Pro
 
 /**
  * ONNX Runtime's Core ML execution provider on an ONNX model: the graph as the provider sees
- * it (a copy after ONNX Runtime's basic optimizations, E10; the model is not edited) and, per
- * node, claimed or not, with the builder check or table row that decided it.
+ * it (a copy after ONNX Runtime's basic optimizations, E10; the model is not edited, unless
+ * `consume` gives it up: see optimizeForOrt) and, per node, claimed or not, with the builder
+ * check or table row that decided it.
  */
-export function judgeCoremlEp(model: Model, options: CoremlEpOptions = {}): CoremlEpJudgement {
+export function judgeCoremlEp(model: Model, options: CoremlEpOptions = {}, consume = false): CoremlEpJudgement {
   const format = options.format ?? 'mlprogram';
   const source = options.source ?? 'builders';
   const staticShapes = options.staticShapes ?? true;
-  const view = optimizeForOrt(model, { skip: options.skipOptimizations ?? false });
+  // Counted first: with `consume` the view below is `model`, edited.
+  let before = 0;
+  for (const g of graphsWithin(model.graph)) before += g.nodes.length;
+  const view = optimizeForOrt(model, { skip: options.skipOptimizations ?? false, consume });
   const judged = view.model;
   const opset = defaultOpset(judged);
   const decisions = new Map<Node, Decision>();
@@ -67,7 +71,7 @@ export function judgeCoremlEp(model: Model, options: CoremlEpOptions = {}): Core
       }
     }
   }
-  const notes = describe(model, view, format, source, staticShapes);
+  const notes = describe(before, view, format, source, staticShapes);
   return {
     target: 'coreml-ep', judged, decisions, view, format, source, notes, guesses: [],
     originsOf: (n) => view.originsOf(n),
@@ -92,10 +96,8 @@ function builderDecision(view: OrtView, n: Node, format: CoremlFormat, staticSha
   return decision('claimed', `the ${FORMAT_NAME[format]} builder for ${n.op} accepts it`, gate.fact, 'claimed');
 }
 
-function describe(model: Model, view: OrtView, format: CoremlFormat, source: CoremlEpSource, staticShapes: boolean): string[] {
-  let before = 0;
+function describe(before: number, view: OrtView, format: CoremlFormat, source: CoremlEpSource, staticShapes: boolean): string[] {
   let after = 0;
-  for (const g of graphsWithin(model.graph)) before += g.nodes.length;
   for (const g of graphsWithin(view.model.graph)) after += g.nodes.length;
   const passes = [...view.applied].map(([p, k]) => `${p} ×${k}`).join(', ');
   const notes = [

@@ -7,6 +7,11 @@ import type { Judgement } from './types.js';
 
 export interface PlanOptions {
   readonly coremlEp?: CoremlEpOptions;
+  /**
+   * The caller is done reading `model` (lint, after its other rules): the judged graph may be
+   * the model itself, edited into ONNX Runtime's view of it, instead of a copy (optimizeForOrt).
+   */
+  readonly consume?: boolean;
 }
 
 /**
@@ -18,8 +23,8 @@ export interface PlanOptions {
  */
 export function planPartitions(model: Model, target: TargetId, options: PlanOptions = {}): PartitionPlan {
   const judgement: Judgement =
-    target === 'ane' ? judgeAne(model)
-    : model.format === 'onnx' ? judgeCoremlEp(model, options.coremlEp)
+    target === 'ane' ? judgeAne(model, { consume: options.consume ?? false })
+    : model.format === 'onnx' ? judgeCoremlEp(model, options.coremlEp, options.consume ?? false)
     : notForTheProvider(model);
   const plan = partition(judgement);
   remember(model, target, plan);

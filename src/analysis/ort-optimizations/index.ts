@@ -75,15 +75,30 @@ export interface OrtOptimizeOptions {
    * edited: slower, and the same result (test/targets/ort-incremental-shapes.test.ts checks it).
    */
   readonly fullReinference?: boolean;
+  /**
+   * The caller is done with `model` (lint, once its rules have read it): the passes may edit it
+   * in place instead of a copy. Taken only for a model without nested graphs or model-local
+   * functions: inlining a branch moves nested graphs under new nodes, which would change the
+   * paths graphlint reports for the user's nodes inside them, and a copy carries no functions.
+   */
+  readonly consume?: boolean;
+}
+
+/** Whether optimizeForOrt may edit `model` itself when its caller gives it up (OrtOptimizeOptions.consume). */
+export function consumable(model: Model): boolean {
+  if (model.format !== 'onnx' || model.functions.length > 0) return false;
+  for (const n of model.graph.nodes) if (n.subgraphs().length > 0) return false;
+  return true;
 }
 
 /**
  * The graph ONNX Runtime's execution providers are asked about: a copy of `model` after ONNX
  * Runtime's basic (level-1) optimizations and function inlining (E10). `model` must already
- * have its shapes inferred (lint does this first); it is never edited.
+ * have its shapes inferred (lint does this first); it is not edited unless `options.consume`.
  */
 export function optimizeForOrt(model: Model, options: OrtOptimizeOptions = {}): OrtView {
-  const view = new OrtView(model, { fullReinference: options.fullReinference ?? false });
+  const adopt = options.consume === true && consumable(model);
+  const view = new OrtView(model, { fullReinference: options.fullReinference ?? false, adopt });
   if (options.skip || model.format !== 'onnx') return view;
   const opset = defaultOpset(model);
   // ONNX Runtime turns Constant nodes into initializers when it loads the graph (Graph::Graph), before any pass.
@@ -156,7 +171,12 @@ function applyRules(view: OrtView, graph: Graph, opset: number): boolean {
 function graphsPostOrder(root: Graph): Graph[] {
   const out: Graph[] = [];
   const visit = (g: Graph): void => {
-    for (const n of g.nodes) for (const [, sub] of n.subgraphs()) visit(sub);
+    // Index loops: this walks every node once per pass.
+    const nodes = g.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const subs = nodes[i]!.subgraphs();
+      for (let j = 0; j < subs.length; j++) visit(subs[j]![1]);
+    }
     out.push(g);
   };
   visit(root);

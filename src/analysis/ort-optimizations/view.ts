@@ -1,5 +1,5 @@
 import type { Graph, Node, NodeSpec, Value } from '../../ir/graph.js';
-import type { Model } from '../../ir/model.js';
+import { graphsWithin, type Model } from '../../ir/model.js';
 import { isStatic } from '../../ir/shape.js';
 import { Tensor } from '../../ir/tensor.js';
 import type { DType } from '../../ir/dtype.js';
@@ -45,13 +45,25 @@ export class OrtView {
   /** Graphs whose node lists still hold removed nodes (see compact). */
   private readonly uncompacted = new Set<Graph>();
 
-  constructor(readonly original: Model, options: { readonly fullReinference?: boolean } = {}) {
+  /**
+   * With `adopt`, the view is `original` itself, edited in place (each node stands for itself
+   * until a pass changes that): for a caller done with the model, it saves the copy, which on
+   * a big graph costs as much as reading the file. optimizeForOrt decides when that is safe.
+   */
+  constructor(readonly original: Model, options: { readonly fullReinference?: boolean; readonly adopt?: boolean } = {}) {
+    this.fullReinference = options.fullReinference ?? false;
+    if (options.adopt) {
+      this.model = original;
+      for (const g of graphsWithin(original.graph)) for (const n of g.nodes) this.origins.set(n, n);
+      // The inference of the model goes on from where lint's left it.
+      this.engine = (this.fullReinference ? undefined : inferenceOf(original)) ?? this.inferAll();
+      return;
+    }
     const copies: Node[] = [];
     this.model = copyModel(original, (c, o) => {
       this.origins.set(c, o);
       copies[o.id] = c;
     });
-    this.fullReinference = options.fullReinference ?? false;
     // The user's model was just inferred (lint does it first): the copy learns from that
     // inference instead of running its own, which costs as much on a big graph.
     const known = this.fullReinference ? undefined : inferenceOf(original);
