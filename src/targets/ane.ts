@@ -1,6 +1,7 @@
 import type { Node, Value } from '../ir/graph.js';
 import { graphsWithin, type Model } from '../ir/model.js';
 import { isInteger } from '../ir/dtype.js';
+import type { Dim } from '../ir/shape.js';
 import { AneOpJudge } from '../analysis/unsupported-ops.js';
 import { optimizeForOrt } from '../analysis/ort-optimizations/index.js';
 import { fact } from './facts.js';
@@ -67,30 +68,55 @@ function decide(judge: AneOpJudge, n: Node, mlProgram: boolean, onnx: boolean): 
     const guess = v.facts.every((f) => fact(f).guess);
     return decision('cpu', `${v.what}: ${v.why}`, v.facts[0]!, `unsupported:${v.variant}`, guess);
   }
-  const tensors = [...n.inputs, ...n.outputs].filter((x): x is Value => !!x && x.type?.kind === 'tensor');
-  const big = tensors.find((x) => (x.type as { shape: readonly unknown[] | null }).shape !== null && (x.type as { shape: readonly unknown[] }).shape.length > 5);
-  if (big) return decision('cpu', `${big.name} has rank ${(big.type as { shape: readonly unknown[] }).shape.length}; the Neural Engine rejects rank 6`, 'A7', 'rank');
+  // Loops rather than lists: this runs for every node of the model.
+  const big = tensorWhere(n, overRank5);
+  if (big) return decision('cpu', `${big.name} has rank ${shapeOf(big)!.length}; the Neural Engine rejects rank 6`, 'A7', 'rank');
   if (n.kind === 'conv' || n.kind === 'conv_transpose') {
-    const over = tensors.find((x) => ((x.type as { shape: readonly unknown[] | null }).shape ?? []).some((d) => typeof d === 'number' && d > 16384));
+    const over = tensorWhere(n, over16384);
     if (over) return decision('cpu', `${over.name} has a dimension above 16384`, 'A8', 'dimension-limit');
   }
-  const outs = n.outputs.filter((o) => o.type?.kind === 'tensor');
+  let tensorOuts = 0;
+  let float32Outs = 0;
+  let integerOuts = 0;
+  for (const o of n.outputs) {
+    if (o.type?.kind !== 'tensor') continue;
+    tensorOuts++;
+    if (o.type.dtype === 'float32') float32Outs++;
+    if (isInteger(o.type.dtype) || o.type.dtype === 'bool') integerOuts++;
+  }
   // A cast is the precision boundary itself (the fp16 model's input and output casts), not fp32 work.
-  if (mlProgram && n.kind !== 'cast' && outs.some((o) => o.type?.kind === 'tensor' && o.type.dtype === 'float32')) {
-    return FLOAT32_OP;
-  }
-  if (outs.length > 0 && outs.every((o) => o.type?.kind === 'tensor' && (isInteger(o.type.dtype) || o.type.dtype === 'bool'))) {
-    return INTEGER_WORK;
-  }
-  const dynamic = n.inputs.find((x) => x?.type?.kind === 'tensor' && x.type.shape !== null && x.type.shape.some((d) => typeof d !== 'number'));
-  if (dynamic) {
-    return new DynamicInputDecision(dynamic, onnx);
+  if (mlProgram && n.kind !== 'cast' && float32Outs > 0) return FLOAT32_OP;
+  if (tensorOuts > 0 && integerOuts === tensorOuts) return INTEGER_WORK;
+  for (const x of n.inputs) {
+    const shape = x ? shapeOf(x) : null;
+    if (shape && shape.some((d) => typeof d !== 'number')) return new DynamicInputDecision(x!, onnx);
   }
   const kind = n.kind === 'unknown' ? n.op : n.kind;
   let free = NO_OBSTACLE.get(kind);
   if (!free) NO_OBSTACLE.set(kind, (free = decision('ane', `${kind} has no known obstacle on the Neural Engine`, 'A17', 'ane')));
   return free;
 }
+
+/** The shape of a tensor value, or null (not a tensor, or rank unknown). */
+function shapeOf(v: Value): readonly Dim[] | null {
+  return v.type?.kind === 'tensor' ? v.type.shape : null;
+}
+
+/** The first input, then output, of `n` that is a tensor of known rank whose shape passes `test`. */
+function tensorWhere(n: Node, test: (shape: readonly Dim[]) => boolean): Value | undefined {
+  for (const x of n.inputs) {
+    const shape = x ? shapeOf(x) : null;
+    if (shape && test(shape)) return x!;
+  }
+  for (const x of n.outputs) {
+    const shape = shapeOf(x);
+    if (shape && test(shape)) return x;
+  }
+  return undefined;
+}
+
+const overRank5 = (shape: readonly Dim[]): boolean => shape.length > 5;
+const over16384 = (shape: readonly Dim[]): boolean => shape.some((d) => typeof d === 'number' && d > 16384);
 
 // Decisions are immutable: nodes with the same answer share one (a big graph has a million).
 const FLOAT32_OP = decision('gpu', 'a float32 op in an ML Program does not run on the Neural Engine, which computes in float16', 'A14', 'float32', true);
