@@ -8,8 +8,7 @@ import { statSync } from 'node:fs';
  * semi-spaces the benchmark's 1M-node lint took 13.3-13.5 s against 14.3-16.6 s (three
  * interleaved pairs, bench/RESULTS.md). V8 sizes the young generation when it starts, so the
  * command starts itself again with the flag, only for an input big enough to repay a second
- * start (about 0.07 s) and only to read (lint, summary, partitions): a small model, and every
- * command that writes a model, runs in the first process, as before.
+ * start (about 0.07 s): a small model is linted by the first process, as before.
  */
 export const BIG_INPUT_BYTES = 64 * 2 ** 20;
 
@@ -26,7 +25,6 @@ export const RESTARTED = 'GRAPHLINT_RESTARTED';
  */
 export function restartFor(args: readonly string[], env: NodeJS.ProcessEnv, execArgv: readonly string[]): number | undefined {
   if (env[RESTARTED] !== undefined) return undefined;
-  if (writes(args)) return undefined;
   if (execArgv.some((a) => a.startsWith('--max-semi-space-size') || a.startsWith('--min-semi-space-size'))) return undefined;
   if ((env.NODE_OPTIONS ?? '').includes('semi-space-size')) return undefined;
   let biggest = 0;
@@ -40,16 +38,6 @@ export function restartFor(args: readonly string[], env: NodeJS.ProcessEnv, exec
     }
   }
   return biggest >= BIG_INPUT_BYTES ? biggest : undefined;
-}
-
-/**
- * Whether the command line may write a model (convert, or lint with a fix): those run in the
- * first process, so that whoever stops it (even with SIGKILL, which cannot be passed on) stops
- * the write too, and leaves no second process finishing it.
- */
-function writes(args: readonly string[]): boolean {
-  if (args[0] === 'convert') return true;
-  return args.some((a) => a.startsWith('--fix') || a === '--out' || a.startsWith('--out=') || a === '--verify' || a.startsWith('--verify='));
 }
 
 /**
