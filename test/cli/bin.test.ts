@@ -1,16 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeOnnx } from '../../src/formats/onnx/index.js';
 import { ModelBuilder } from '../../src/ir/build.js';
 import { REPO_ROOT } from '../helpers/corpus.js';
-import { BIN, runBin } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
+const BIN = join(REPO_ROOT, 'dist', 'bin', 'graphlint.js');
 const EXAMPLE = join(REPO_ROOT, 'examples', 'tiny-speech-encoder.onnx');
 
-const graphlint = runBin;
+function graphlint(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run 'npm run build' (npm test does)`);
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
 
 describe('bin/graphlint end to end', () => {
   it('exits 0 on the bundled example and prints its summary', () => {
