@@ -9,7 +9,7 @@ import { fixModel } from '../engine/fix-loop.js';
 import { lintModel } from '../engine/lint-file.js';
 import type { TargetId } from '../engine/rule.js';
 import type { RuleSettings } from '../engine/run-rules.js';
-import { readModel, writeModel } from '../formats/index.js';
+import { readModel, releaseModel, writeModel } from '../formats/index.js';
 import { replaceDirectory } from '../formats/coreml/write-package.js';
 import type { Dim } from '../ir/shape.js';
 import type { Model } from '../ir/model.js';
@@ -115,6 +115,15 @@ async function fixOne(path: string, o: FixOneOptions, io: CliIo): Promise<{ resu
   } catch (e) {
     return { result: fatalResult(path, e), verifyFailed: false };
   }
+  try {
+    return await fixRead(model, path, o, io);
+  } finally {
+    // Its files go once it is written: a directory may hold more models than a process may open files.
+    releaseModel(model);
+  }
+}
+
+async function fixRead(model: Model, path: string, o: FixOneOptions, io: CliIo): Promise<{ result: FileResult; verifyFailed: boolean; plan?: PartitionPlan }> {
   const shapes = o.inputShapes.size > 0 ? o.inputShapes : undefined;
   // Partitions before, on a copy of its own: analyses remember their results per model, and this one is about to change.
   const before = partitionCount(model, o, io);

@@ -2,6 +2,7 @@ import { RULES } from '../../rules/index.js';
 import { UsageError } from '../errors.js';
 import type { DebugLine } from '../engine/context.js';
 import { lintFile } from '../engine/lint-file.js';
+import { releaseModel } from '../formats/index.js';
 import type { TargetId } from '../engine/rule.js';
 import type { SeveritySetting } from '../engine/run-rules.js';
 import { formatJson } from '../report/json.js';
@@ -94,6 +95,8 @@ export async function lintCommand(args: LintArgs, io: CliIo, write: (text: strin
     if (args.format === 'html' && model) {
       const plan = cachedPlan(model, target);
       if (plan) plans.set(result.path, plan);
+      // The report draws the graph, never reads a tensor: the files can go now.
+      releaseModel(model);
     }
     results.push(args.quiet ? { ...result, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') } : result);
   }

@@ -2,7 +2,7 @@ import { inferShapes } from '../analysis/shapes/index.js';
 import { computeStats } from '../analysis/stats.js';
 import type { Dim } from '../ir/shape.js';
 import { ModelError } from '../errors.js';
-import { readModel } from '../formats/index.js';
+import { readModel, releaseModel } from '../formats/index.js';
 import type { Model } from '../ir/model.js';
 import type { FileResult, PartitionsBlock } from '../report/result.js';
 import type { CoremlEpOptions } from '../targets/coreml-ep.js';
@@ -30,7 +30,10 @@ export interface LintOptions {
    * much as reading the file). lintFile gives its model up unless `keepModel`.
    */
   readonly consume?: boolean;
-  /** lintFile: the caller reads the model afterwards (the HTML report draws it): lint leaves it as read. */
+  /**
+   * lintFile: the caller reads the model afterwards (the HTML report draws it): lint leaves it
+   * as read and open, for the caller to release (releaseModel).
+   */
   readonly keepModel?: boolean;
 }
 
@@ -48,15 +51,20 @@ export function lintFile(path: string, options: LintOptions): LintedFile {
   } catch (e) {
     return { result: fatalResult(path, e), model: null };
   }
+  const keep = options.keepModel === true;
+  let linted: LintedFile;
   try {
-    const consume = options.keepModel !== true;
-    return { result: lintModel(model, path, { ...options, consume }), model: consume ? null : model };
+    linted = { result: lintModel(model, path, { ...options, consume: !keep }), model: keep ? model : null };
   } catch (e) {
     // A model that reads but cannot be analysed (a constant whose bytes are missing or
     // malformed, or a broken invariant) is fatal for this file only: the others are still linted.
     if (!(e instanceof ModelError)) options.debug?.push({ ruleId: 'internal', reason: e instanceof Error ? String(e.stack) : String(e) });
-    return { result: fatalResult(path, e), model: null };
+    linted = { result: fatalResult(path, e), model: null };
   }
+  // The files it holds open go now, not when the process ends: a directory may hold more
+  // models than a process may open files. A model handed back is the caller's to release.
+  if (linted.model === null) releaseModel(model);
+  return linted;
 }
 
 export function lintModel(model: Model, path: string, options: LintOptions): FileResult {

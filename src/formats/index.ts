@@ -3,7 +3,9 @@ import { extname } from 'node:path';
 import { ModelError, systemReason } from '../errors.js';
 import type { Model, ModelFormat } from '../ir/model.js';
 import { coremlHandlers } from './coreml/index.js';
+import { releaseCoreml } from './coreml/origin.js';
 import { readOnnx, writeOnnx } from './onnx/index.js';
+import type { OnnxOrigin } from './onnx/read.js';
 
 /** A format family: how to recognise, read and write it. */
 export interface FormatHandler {
@@ -36,6 +38,17 @@ export function handlerFor(path: string): FormatHandler | undefined {
 
 export function isModelPath(path: string): boolean {
   return handlerFor(path) !== undefined;
+}
+
+/**
+ * Closes the files a model read from disk holds open (for its lazy tensors, and to be written
+ * by copying); closing twice is harmless. After it those tensors cannot be read, nor the model
+ * written. Commands release each model they are done with: a directory of more models than a
+ * process may hold files open (256 by default on macOS) must not run out of them.
+ */
+export function releaseModel(model: Model): void {
+  if (model.format === 'onnx') (model.origin as OnnxOrigin | undefined)?.source.close();
+  else releaseCoreml(model);
 }
 
 export function readModel(path: string): Model {

@@ -29,6 +29,16 @@ export function coremlOrigin(model: Model): CoremlOrigin {
 }
 
 /** Refuses to write an ONNX model in a Core ML format (there is no converter between the two). */
+/** Closes the files a Core ML model (and its pipeline's models) holds open; see releaseModel. */
+export function releaseCoreml(model: Model): void {
+  const o = coremlOrigin(model);
+  o.spec?.source.close();
+  o.spec?.weights.close();
+  o.compiled?.coremldataSource?.close();
+  o.compiled?.weights.close();
+  for (const s of model.submodels) releaseCoreml(s);
+}
+
 export function refuseOnnx(model: Model, path: string): void {
   if (model.format === 'onnx') {
     throw new WriteError(`an ONNX model cannot be written as Core ML (${extname(path) || path}); graphlint does not convert between ONNX and Core ML`);
