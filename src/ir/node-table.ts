@@ -37,3 +37,35 @@ export class NodeTable<T> {
     }
   }
 }
+
+/**
+ * The position of each node of a list, by node id. An Int32Array: building it stores no pointer
+ * per node (a NodeTable stores two, which on a million nodes is most of its cost). The list
+ * answers which node is at a position, so a node of another model with the same id is not
+ * mistaken for one of the list. Ids much sparser than the list (a nested graph's few nodes
+ * numbered after a big main graph's) go in a Map instead.
+ */
+export class NodePositions {
+  private readonly byId: Int32Array | undefined;
+  private readonly byNode: Map<Node, number> | undefined;
+
+  constructor(private readonly nodes: readonly Node[]) {
+    let maxId = -1;
+    for (let i = 0; i < nodes.length; i++) maxId = Math.max(maxId, nodes[i]!.id);
+    if (maxId < 4 * nodes.length + 1024) {
+      const byId = new Int32Array(maxId + 1).fill(-1);
+      for (let i = 0; i < nodes.length; i++) byId[nodes[i]!.id] = i;
+      this.byId = byId;
+    } else {
+      const byNode = new Map<Node, number>();
+      for (let i = 0; i < nodes.length; i++) byNode.set(nodes[i]!, i);
+      this.byNode = byNode;
+    }
+  }
+
+  of(node: Node): number | undefined {
+    if (this.byNode) return this.byNode.get(node);
+    const i = this.byId![node.id];
+    return i !== undefined && i >= 0 && this.nodes[i] === node ? i : undefined;
+  }
+}
