@@ -1,7 +1,7 @@
 /**
  * graphlint's library API: what the CLI does, minus argument parsing.
  */
-export { readModel, writeModel, handlerFor, isModelPath } from './formats/index.js';
+export { readModel, releaseModel, writeModel, handlerFor, isModelPath } from './formats/index.js';
 export { readOnnx, writeOnnx, type WriteOnnxOptions } from './formats/onnx/index.js';
 export { analyzeFile, type AnalyzedFile } from './engine/analyze-file.js';
 export { computeStats, type ModelStats } from './analysis/stats.js';
