@@ -47,7 +47,7 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
   removeStaleTemps(path);
   // Web Crypto, global and loaded on first use: importing node:crypto costs every run start-up.
   const temp = join(dir, `${tempPrefix(path)}${process.pid}-${Buffer.from(crypto.getRandomValues(new Uint8Array(4))).toString('hex')}`);
-  let fd: number;
+  let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', mode ?? 0o666);
   } catch (e) {
@@ -57,54 +57,58 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
   for (const p of pieces) total += p.length;
   const task = beginTask(`writing ${basename(path)}`, total, 'bytes');
   try {
-    let written = 0;
-    let scratch: Buffer | undefined;
-    const put = (bytes: Uint8Array): void => {
-      // The test hook stops exactly at failAfterBytes, even inside one piece (a whole-file copy).
-      const n = Math.min(bytes.length, Math.max(0, writeFaults.failAfterBytes - written));
-      let off = 0;
-      while (off < n) off += writeSync(fd, bytes, off, n - off);
-      written += n;
-      if (n < bytes.length) throw new WriteError('injected write failure');
-      task.update(written);
-    };
     const whole = wholeFile(pieces);
     if (whole && writeFaults.failAfterBytes === Infinity) {
       // The output is one input file, whole (a model converted unchanged, an external data
       // file copied along): the kernel copies it (copy_file_range), without passing a
-      // gigabyte through our memory twice. copyFile gives the copy the source's mode: the
-      // temporary file's own is put back.
-      // The copy must create the file itself (see copyToNewFile): ours is closed and removed first.
+      // gigabyte through our memory twice. The copy must create its file (copyToNewFile), so
+      // the one made above only tells the mode a new file gets here, and goes; copyFile gives
+      // the copy the source's mode, which that one (or the replaced file's) overrides.
       const created = fstatSync(fd).mode & 0o7777;
       closeSync(fd);
+      fd = undefined;
       unlinkSync(temp);
       copyToNewFile(whole, temp);
-      chmodSync(temp, created);
-      fd = openSync(temp, 'r'); // for the flush below, when replacing a file
-      written = total;
-      task.update(written);
+      chmodSync(temp, mode ?? created);
+      if (mode !== undefined) flushFile(temp); // replacing a file: only by bytes that are on disk
+      task.update(total);
+    } else {
+      const out = fd;
+      let written = 0;
+      let scratch: Buffer | undefined;
+      const put = (bytes: Uint8Array): void => {
+        // The test hook stops exactly at failAfterBytes, even inside one piece (a whole-file copy).
+        const n = Math.min(bytes.length, Math.max(0, writeFaults.failAfterBytes - written));
+        let off = 0;
+        while (off < n) off += writeSync(out, bytes, off, n - off);
+        written += n;
+        if (n < bytes.length) throw new WriteError('injected write failure');
+        task.update(written);
+      };
+      for (const p of pieces) {
+        if (p instanceof Uint8Array) {
+          put(p);
+          continue;
+        }
+        // One buffer for every chunk: fresh 8 MiB buffers cost a page fault per 4 KiB.
+        if (!scratch || (scratch.length < COPY_CHUNK && scratch.length < p.length)) {
+          scratch = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(p.length, 64 * 1024)));
+        }
+        for (let at = 0; at < p.length; at += scratch.length) {
+          put(p.source.readInto(scratch, p.offset + at, Math.min(scratch.length, p.length - at)));
+        }
+      }
+      if (mode !== undefined) flush(out); // replacing a file: only by bytes that are on disk
+      closeSync(out);
+      fd = undefined;
+      if (mode !== undefined) chmodSync(temp, mode);
     }
-    for (const p of whole && written === total ? [] : pieces) {
-      if (p instanceof Uint8Array) {
-        put(p);
-        continue;
-      }
-      // One buffer for every chunk: fresh 8 MiB buffers cost a page fault per 4 KiB.
-      if (!scratch || (scratch.length < COPY_CHUNK && scratch.length < p.length)) {
-        scratch = Buffer.allocUnsafe(Math.min(COPY_CHUNK, Math.max(p.length, 64 * 1024)));
-      }
-      for (let at = 0; at < p.length; at += scratch.length) {
-        put(p.source.readInto(scratch, p.offset + at, Math.min(scratch.length, p.length - at)));
-      }
-    }
-    if (mode !== undefined) flush(fd); // replacing a file: only by bytes that are on disk
-    closeSync(fd);
-    if (mode !== undefined) chmodSync(temp, mode);
     renameSync(temp, path);
     task.end();
   } catch (e) {
     task.end();
-    try { closeSync(fd); } catch { /* already closed */ }
+    // Closed once only: a number closed twice may by then be another file's.
+    if (fd !== undefined) try { closeSync(fd); } catch { /* nothing to close */ }
     try { unlinkSync(temp); } catch { /* nothing to remove */ }
     if (e instanceof WriteError) throw e;
     throw new WriteError(`cannot write ${path}: ${(e as Error).message}`);

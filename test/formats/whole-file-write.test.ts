@@ -1,4 +1,5 @@
-import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import fs, { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyToNewFile, writeAtomically, writeStats } from '../../src/formats/atomic-write.js';
@@ -83,5 +84,31 @@ describe('writing an output that is one input file whole', () => {
     const made = join(dir, 'made.bin');
     copyToNewFile(src, made);
     expect(readFileSync(made, 'utf8')).toBe('new bytes');
+  });
+
+  it('copies a whole file into place through that exclusive copy, for a new file and a replaced one', () => {
+    const dir = tempDir();
+    const src = join(dir, 'in.bin');
+    writeFileSync(src, 'whole input');
+    // Every copyFileSync of the process is seen (ES imports of node:fs follow the module object).
+    const modes: (number | undefined)[] = [];
+    const real = fs.copyFileSync;
+    fs.copyFileSync = ((from: string, to: string, mode?: number) => {
+      modes.push(mode);
+      real(from, to, mode);
+    }) as typeof fs.copyFileSync;
+    syncBuiltinESMExports();
+    const source = ByteSource.fromFile(src);
+    try {
+      const out = join(dir, 'out.bin');
+      writeAtomically(out, [{ source, offset: 0, length: source.size }]);
+      writeAtomically(out, [{ source, offset: 0, length: source.size }]);
+      expect(readFileSync(out, 'utf8')).toBe('whole input');
+    } finally {
+      source.close();
+      fs.copyFileSync = real;
+      syncBuiltinESMExports();
+    }
+    expect(modes).toEqual([fs.constants.COPYFILE_EXCL, fs.constants.COPYFILE_EXCL]);
   });
 });
