@@ -26,9 +26,6 @@ import { decision, type Decision, type Device, type Judgement } from './types.js
  * converter does too, E10); every judged node maps back to the user's nodes.
  */
 export function judgeAne(source: Model, options: { readonly consume?: boolean } = {}): Judgement {
-  // Counted first: with `consume` the view below is `source`, edited.
-  let before = 0;
-  for (const g of graphsWithin(source.graph)) before += g.nodes.length;
   // ONNX: the graph after constant folding and the other basic rewrites a converter (and ONNX
   // Runtime, E10) applies, so shape arithmetic on static shapes is gone and shapes are known.
   const view = source.format === 'onnx' ? optimizeForOrt(source, { consume: options.consume ?? false }) : undefined;
@@ -52,7 +49,7 @@ export function judgeAne(source: Model, options: { readonly consume?: boolean } 
     'Judged for the Neural Engine with compute units all: each op by its Core ML kind against the known obstacles (A*, S* facts); Core ML switches Neural Engine ↔ CPU cheaply, so off-engine ops are placed on the CPU (A5).',
   ];
   if (view) {
-    notes.push(`ONNX: judged after constant folding and the basic rewrites a converter applies (E10): ${before} nodes in the file, ${decisions.size} judged.`);
+    notes.push(`ONNX: judged after constant folding and the basic rewrites a converter applies (E10): ${view.nodesBefore} nodes in the file, ${decisions.size} judged.`);
   }
   if (guesses.size > 0) {
     notes.push(`Some decisions rest on facts their sources call guesses (${[...guesses].sort().join(', ')}): lower confidence for those nodes.`);

@@ -49,9 +49,6 @@ export function judgeCoremlEp(model: Model, options: CoremlEpOptions = {}, consu
   const format = options.format ?? 'mlprogram';
   const source = options.source ?? 'builders';
   const staticShapes = options.staticShapes ?? true;
-  // Counted first: with `consume` the view below is `model`, edited.
-  let before = 0;
-  for (const g of graphsWithin(model.graph)) before += g.nodes.length;
   const view = optimizeForOrt(model, { skip: options.skipOptimizations ?? false, consume });
   const judged = view.model;
   const opset = defaultOpset(judged);
@@ -71,7 +68,7 @@ export function judgeCoremlEp(model: Model, options: CoremlEpOptions = {}, consu
       }
     }
   }
-  const notes = describe(before, view, format, source, staticShapes);
+  const notes = describe(view, format, source, staticShapes);
   return {
     target: 'coreml-ep', judged, decisions, view, format, source, notes, guesses: [],
     originsOf: (n) => view.originsOf(n),
@@ -96,12 +93,12 @@ function builderDecision(view: OrtView, n: Node, format: CoremlFormat, staticSha
   return decision('claimed', `the ${FORMAT_NAME[format]} builder for ${n.op} accepts it`, gate.fact, 'claimed');
 }
 
-function describe(before: number, view: OrtView, format: CoremlFormat, source: CoremlEpSource, staticShapes: boolean): string[] {
+function describe(view: OrtView, format: CoremlFormat, source: CoremlEpSource, staticShapes: boolean): string[] {
   let after = 0;
   for (const g of graphsWithin(view.model.graph)) after += g.nodes.length;
   const passes = [...view.applied].map(([p, k]) => `${p} ×${k}`).join(', ');
   const notes = [
-    `Judged the graph as ONNX Runtime's Core ML provider sees it, after ONNX Runtime's basic optimizations (E10): ${before} nodes in the file, ${after} after (${passes || 'no change'}).`,
+    `Judged the graph as ONNX Runtime's Core ML provider sees it, after ONNX Runtime's basic optimizations (E10): ${view.nodesBefore} nodes in the file, ${after} after (${passes || 'no change'}).`,
     source === 'builders'
       ? `Op support follows the provider's ${FORMAT_NAME[format]} builders at onnxruntime ${COREML_EP_SOURCE_COMMIT.slice(0, 12)} (E7, E11), with their per-op conditions (E5).`
       : `Op support follows the published ${FORMAT_NAME[format]} table and the usability checker's shape rules (E11, E13), not the builders.`,

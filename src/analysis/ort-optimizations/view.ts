@@ -37,6 +37,8 @@ export class OrtView {
   readonly removed = new Map<Node, Removal>();
   /** If nodes with a constant condition whose value graphlint could not compute (so they stay). */
   readonly undecidedIfs = new Set<Node>();
+  /** Nodes of the user's model (all graphs) before any pass, counted as the view was made. */
+  readonly nodesBefore: number = 0;
   /** Pass id → how many times it changed the graph. */
   readonly applied = new Map<string, number>();
   private engine: ShapeEngine;
@@ -54,16 +56,24 @@ export class OrtView {
     this.fullReinference = options.fullReinference ?? false;
     if (options.adopt) {
       this.model = original;
-      for (const g of graphsWithin(original.graph)) for (const n of g.nodes) this.origins.set(n, n);
+      let count = 0;
+      for (const g of graphsWithin(original.graph)) {
+        for (const n of g.nodes) this.origins.set(n, n);
+        count += g.nodes.length;
+      }
+      this.nodesBefore = count;
       // The inference of the model goes on from where lint's left it.
       this.engine = (this.fullReinference ? undefined : inferenceOf(original)) ?? this.inferAll();
       return;
     }
     const copies: Node[] = [];
+    let count = 0;
     this.model = copyModel(original, (c, o) => {
       this.origins.set(c, o);
       copies[o.id] = c;
+      count++;
     });
+    this.nodesBefore = count;
     // The user's model was just inferred (lint does it first): the copy learns from that
     // inference instead of running its own, which costs as much on a big graph.
     const known = this.fullReinference ? undefined : inferenceOf(original);
