@@ -39,33 +39,68 @@ export class NodeTable<T> {
 }
 
 /**
- * The position of each node of a list, by node id. An Int32Array: building it stores no pointer
- * per node (a NodeTable stores two, which on a million nodes is most of its cost). The list
- * answers which node is at a position, so a node of another model with the same id is not
- * mistaken for one of the list. Ids much sparser than the list (a nested graph's few nodes
- * numbered after a big main graph's) go in a Map instead.
+ * Where each node of some lists is (which list, and its place there), by node id. Int32Arrays:
+ * building them stores no pointer per node (a NodeTable stores two, which on a million nodes is
+ * most of its cost). The lists confirm the node at a place, so a node of another model with the
+ * same id is not mistaken for one of theirs. Ids much sparser than the nodes (a nested graph's
+ * few nodes numbered after a big main graph's), or repeated (sub-models number their own
+ * nodes), go in a Map instead.
  */
 export class NodePositions {
-  private readonly byId: Int32Array | undefined;
-  private readonly byNode: Map<Node, number> | undefined;
+  private readonly lists: readonly (readonly Node[])[];
+  private readonly listById: Int32Array | undefined;
+  private readonly placeById: Int32Array | undefined;
+  private readonly byNode: Map<Node, { readonly list: number; readonly place: number }> | undefined;
 
-  constructor(private readonly nodes: readonly Node[]) {
+  constructor(lists: readonly (readonly Node[])[]) {
+    this.lists = lists;
     let maxId = -1;
-    for (let i = 0; i < nodes.length; i++) maxId = Math.max(maxId, nodes[i]!.id);
-    if (maxId < 4 * nodes.length + 1024) {
-      const byId = new Int32Array(maxId + 1).fill(-1);
-      for (let i = 0; i < nodes.length; i++) byId[nodes[i]!.id] = i;
-      this.byId = byId;
-    } else {
-      const byNode = new Map<Node, number>();
-      for (let i = 0; i < nodes.length; i++) byNode.set(nodes[i]!, i);
-      this.byNode = byNode;
+    let count = 0;
+    for (const list of lists) {
+      count += list.length;
+      for (let i = 0; i < list.length; i++) maxId = Math.max(maxId, list[i]!.id);
     }
+    if (maxId < 4 * count + 1024) {
+      const listById = new Int32Array(maxId + 1).fill(-1);
+      const placeById = new Int32Array(maxId + 1);
+      let repeated = false;
+      for (let l = 0; l < lists.length && !repeated; l++) {
+        const list = lists[l]!;
+        for (let i = 0; i < list.length; i++) {
+          const id = list[i]!.id;
+          if (listById[id] !== -1) {
+            repeated = true;
+            break;
+          }
+          listById[id] = l;
+          placeById[id] = i;
+        }
+      }
+      if (!repeated) {
+        this.listById = listById;
+        this.placeById = placeById;
+        return;
+      }
+    }
+    const byNode = new Map<Node, { list: number; place: number }>();
+    lists.forEach((list, l) => list.forEach((n, i) => byNode.set(n, { list: l, place: i })));
+    this.byNode = byNode;
   }
 
+  /** The node's place in its list; undefined for a node of none. */
   of(node: Node): number | undefined {
-    if (this.byNode) return this.byNode.get(node);
-    const i = this.byId![node.id];
-    return i !== undefined && i >= 0 && this.nodes[i] === node ? i : undefined;
+    if (this.byNode) return this.byNode.get(node)?.place;
+    const l = this.listById![node.id];
+    if (l === undefined || l < 0) return undefined;
+    const i = this.placeById![node.id]!;
+    return this.lists[l]![i] === node ? i : undefined;
+  }
+
+  /** Which list holds the node; undefined for a node of none. */
+  listOf(node: Node): number | undefined {
+    if (this.byNode) return this.byNode.get(node)?.list;
+    const l = this.listById![node.id];
+    if (l === undefined || l < 0) return undefined;
+    return this.lists[l]![this.placeById![node.id]!] === node ? l : undefined;
   }
 }

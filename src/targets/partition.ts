@@ -102,7 +102,9 @@ export function partition(judgement: Judgement, options: PartitionOptions = {}):
   const order = positionsOf(judgement.judged.graph, new Set(groups.map((p) => p.nodes[0]!)));
   groups.sort((a, b) => order.get(a.nodes[0]!)! - order.get(b.nodes[0]!)!);
   const partitions: Partition[] = groups.map((p, index) => ({ index, ...p }));
-  const partitionOf = new PartitionLookup(partitions);
+  // Partitions are numbered in order, so the list holding a node is its partition's index.
+  const positions = new NodePositions(partitions.map((p) => p.nodes));
+  const partitionOf = { get: (n: Node): number | undefined => positions.listOf(n) };
 
   const boundaries = findBoundaries(partitions, partitionOf);
   let supported = 0;
@@ -111,47 +113,6 @@ export function partition(judgement: Judgement, options: PartitionOptions = {}):
     judgement, partitions, boundaries, partitionOf,
     nodes: decisions.size, supported, count: partitions.filter((p) => p.accelerated).length,
   };
-}
-
-/**
- * Node → index of its partition, by node id in two Int32Arrays (partition, and place in its
- * node list, which confirms the node): no pointer stored per node. Sparse ids use a Map.
- */
-class PartitionLookup {
-  private readonly partition: Int32Array | undefined;
-  private readonly place: Int32Array | undefined;
-  private readonly byNode: Map<Node, number> | undefined;
-
-  constructor(private readonly partitions: readonly Partition[]) {
-    let maxId = -1;
-    let count = 0;
-    for (const p of partitions) {
-      count += p.nodes.length;
-      for (const n of p.nodes) maxId = Math.max(maxId, n.id);
-    }
-    if (maxId < 4 * count + 1024) {
-      this.partition = new Int32Array(maxId + 1).fill(-1);
-      this.place = new Int32Array(maxId + 1);
-      for (const p of partitions) {
-        const nodes = p.nodes;
-        for (let k = 0; k < nodes.length; k++) {
-          const id = nodes[k]!.id;
-          this.partition[id] = p.index;
-          this.place[id] = k;
-        }
-      }
-    } else {
-      this.byNode = new Map();
-      for (const p of partitions) for (const n of p.nodes) this.byNode.set(n, p.index);
-    }
-  }
-
-  get(n: Node): number | undefined {
-    if (this.byNode) return this.byNode.get(n);
-    const p = this.partition![n.id];
-    if (p === undefined || p < 0) return undefined;
-    return this.partitions[p]!.nodes[this.place![n.id]!] === n ? p : undefined;
-  }
 }
 
 /** The position of each of `wanted` in a walk over every graph of the model, nested ones after their holder's graph. */
@@ -197,7 +158,7 @@ interface Dag {
 }
 
 function buildDag(graph: Graph, nodes: readonly Node[]): Dag {
-  const position = new NodePositions(nodes);
+  const position = new NodePositions([nodes]);
   const start = new Int32Array(nodes.length + 1);
   const inDegree = new Int32Array(nodes.length);
   const targets: number[] = [];
@@ -270,7 +231,7 @@ function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1): number[][] {
   return groups;
 }
 
-function findBoundaries(partitions: readonly Partition[], partitionOf: PartitionLookup): Boundary[] {
+function findBoundaries(partitions: readonly Partition[], partitionOf: PartitionPlan['partitionOf']): Boundary[] {
   const out: Boundary[] = [];
   for (const p of partitions) {
     for (const n of p.nodes) {
@@ -298,7 +259,7 @@ function findBoundaries(partitions: readonly Partition[], partitionOf: Partition
 }
 
 /** The partition of the node that reads a value: the node's own, or that of the nearest enclosing judged node. */
-function readerPartition(n: Node, partitionOf: PartitionLookup): number | undefined {
+function readerPartition(n: Node, partitionOf: PartitionPlan['partitionOf']): number | undefined {
   for (let cur: Node | null = n; cur; cur = cur.graph.parentNode) {
     const p = partitionOf.get(cur);
     if (p !== undefined) return p;
