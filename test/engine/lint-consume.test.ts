@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeSyntheticGraph } from '../../bench/generate.js';
 import { RULES } from '../../rules/index.js';
 import { consumable } from '../../src/analysis/ort-optimizations/index.js';
@@ -14,6 +12,7 @@ import { ModelBuilder } from '../../src/ir/build.js';
 import { graphsWithin, type Model } from '../../src/ir/model.js';
 import type { Dim } from '../../src/ir/shape.js';
 import { onnxCorpus, onnxTestdata } from '../helpers/corpus.js';
+import { tempDir } from '../helpers/tmp.js';
 import { checkerRuns } from '../targets/checker-runs.js';
 
 /**
@@ -54,11 +53,8 @@ function expectSameBothWays(path: string, target: TargetId, inputShapes?: Readon
 }
 
 describe('lint that gives its model up to the partition plan', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'graphlint-consume-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
   it('reports what a lint on a copy reports, on a graph the passes rewrite in every block', () => {
-    const path = join(dir, 'synthetic.onnx');
+    const path = join(tempDir(), 'synthetic.onnx');
     writeSyntheticGraph(path, 320);
     for (const target of TARGETS) expect(expectSameBothWays(path, target)).toBe(true);
   });
@@ -72,7 +68,7 @@ describe('lint that gives its model up to the partition plan', () => {
     const [top] = b.opN('TopK', [flat, b.constant('k', 'int64', [1], [16])], 2, { axis: -1 });
     const mm = b.op('MatMul', [top!, b.constant('m', 'float32', [16, 4], new Array(64).fill(0.5))]);
     b.output(b.op('Relu', [b.op('Add', [mm, b.constant('a', 'float32', [4], [1, 2, 3, 4])])]));
-    const path = join(dir, 'split.onnx');
+    const path = join(tempDir(), 'split.onnx');
     writeOnnx(b.model, path);
     for (const target of TARGETS) expect(expectSameBothWays(path, target)).toBe(true);
     const linted = lintModel(readModel(path), path, { rules: RULES, target: 'ane', partitions: true, consume: true });
@@ -88,14 +84,14 @@ describe('lint that gives its model up to the partition plan', () => {
     b.output(b.op('Sigmoid', [x], {}, { graph: other }), 'float32', [2, 2], other);
     const cond = b.op('Equal', [b.constant('a', 'int64', [], [2]), b.constant('b', 'int64', [], [2])]);
     b.output(b.op('TopK', [b.op('If', [cond], { then_branch: then, else_branch: other }), b.constant('k', 'int64', [1], [1])]), 'float32', [2, 1]);
-    const path = join(dir, 'if.onnx');
+    const path = join(tempDir(), 'if.onnx');
     writeOnnx(b.model, path);
     expect(consumable(readModel(path))).toBe(false);
     for (const target of TARGETS) expect(expectSameBothWays(path, target)).toBe(false);
   });
 
   it('gives the model up by default in lintFile, and keeps it when asked', () => {
-    const path = join(dir, 'synthetic.onnx');
+    const path = join(tempDir(), 'synthetic.onnx');
     writeSyntheticGraph(path, 32);
     expect(lintFile(path, { rules: RULES, target: 'ane', partitions: true }).model).toBeNull();
     const kept = lintFile(path, { rules: RULES, target: 'ane', partitions: true, keepModel: true }).model;

@@ -1,7 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { optimizeForOrt, type OrtView } from '../../src/analysis/ort-optimizations/index.js';
 import { inferShapes } from '../../src/analysis/shapes/index.js';
 import { readModel } from '../../src/formats/index.js';
@@ -12,6 +10,7 @@ import { graphsWithin, type Model } from '../../src/ir/model.js';
 import { formatType } from '../../src/ir/types.js';
 import { writeSyntheticGraph } from '../../bench/generate.js';
 import { onnxCorpus } from '../helpers/corpus.js';
+import { tempDir } from '../helpers/tmp.js';
 import { checkerRuns } from './checker-runs.js';
 
 /**
@@ -47,12 +46,10 @@ function expectBothWaysEqual(load: () => Model): OrtView {
 }
 
 describe('ONNX Runtime view: shapes inferred again only where a pass edited', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'graphlint-incremental-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('gives what a whole inference gives on a graph every block of which the passes rewrite', () => {
     // The benchmark's synthetic blocks: Transpose pairs to cancel, many equal small constants to share.
-    const path = join(dir, 'synthetic.onnx');
+    const path = join(tempDir(), 'synthetic.onnx');
     writeSyntheticGraph(path, 320);
     const view = expectBothWaysEqual(() => {
       const m = readModel(path);
@@ -66,7 +63,7 @@ describe('ONNX Runtime view: shapes inferred again only where a pass edited', ()
     ['built in memory (the copy infers its shapes itself)', false],
     ['read from a file (the copy learns from the inference of the model read)', true],
   ])('gives what a whole inference gives when folding makes a computed shape constant, %s', (_, fromFile) => {
-    const path = join(dir, 'folding.onnx');
+    const path = join(tempDir(), 'folding.onnx');
     const view = expectBothWaysEqual(() => {
       const b = new ModelBuilder({ opset: 17 });
       const x = b.input('x', 'float32', [2, 3, 4]);
