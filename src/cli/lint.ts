@@ -2,13 +2,11 @@ import { RULES } from '../../rules/index.js';
 import { UsageError } from '../errors.js';
 import type { DebugLine } from '../engine/context.js';
 import { lintFile } from '../engine/lint-file.js';
-import { releaseModel } from '../formats/index.js';
 import type { TargetId } from '../engine/rule.js';
 import type { SeveritySetting } from '../engine/run-rules.js';
 import { formatJson } from '../report/json.js';
 import type { CoremlFormat } from '../targets/coreml-ep-ops.js';
 import type { PartitionPlan } from '../targets/partition.js';
-import { cachedPlan } from '../targets/plan.js';
 import type { FileResult } from '../report/result.js';
 import { summarize } from '../report/result.js';
 import { formatText } from '../report/text.js';
@@ -87,17 +85,13 @@ export async function lintCommand(args: LintArgs, io: CliIo, write: (text: strin
     // Partitions are computed when the report shows them or the partition-boundary rule needs them.
     const boundaryRule = settings.get('partition-boundary')?.severity ?? 'warning';
     const partitions = args.format === 'json' || args.format === 'html' || boundaryRule !== 'off';
-    const { result, model } = lintFile(t.path, {
-      rules: RULES, target, settings, inputShapes, partitions, keepModel: args.format === 'html',
+    const { result, plan } = lintFile(t.path, {
+      rules: RULES, target, settings, inputShapes, partitions,
       ...(args.coremlFormat ? { coremlEp: { format: args.coremlFormat } } : {}),
       ...(debug ? { debug } : {}),
     });
-    if (args.format === 'html' && model) {
-      const plan = cachedPlan(model, target);
-      if (plan) plans.set(result.path, plan);
-      // The report draws the graph, never reads a tensor: the files can go now.
-      releaseModel(model);
-    }
+    // The HTML report draws the judged graph, which the plan holds.
+    if (args.format === 'html' && plan) plans.set(result.path, plan);
     results.push(args.quiet ? { ...result, diagnostics: result.diagnostics.filter((d) => d.severity === 'error') } : result);
   }
 

@@ -6,7 +6,8 @@ import { readModel, releaseModel } from '../formats/index.js';
 import type { Model } from '../ir/model.js';
 import type { FileResult, PartitionsBlock } from '../report/result.js';
 import type { CoremlEpOptions } from '../targets/coreml-ep.js';
-import { planPartitions } from '../targets/plan.js';
+import type { PartitionPlan } from '../targets/partition.js';
+import { cachedPlan, planPartitions } from '../targets/plan.js';
 import { partitionsBlock } from '../targets/report.js';
 import { fatalResult } from './analyze-file.js';
 import type { DebugLine } from './context.js';
@@ -31,8 +32,8 @@ export interface LintOptions {
    */
   readonly consume?: boolean;
   /**
-   * lintFile: the caller reads the model afterwards (the HTML report draws it): lint leaves it
-   * as read and open, for the caller to release (releaseModel).
+   * lintFile: the caller reads the model afterwards: lint leaves it as read and open, for the
+   * caller to release (releaseModel).
    */
   readonly keepModel?: boolean;
 }
@@ -41,6 +42,8 @@ export interface LintedFile {
   readonly result: FileResult;
   /** The model as read; null when it could not be read, or was given up to the lint (not `keepModel`). */
   readonly model: Model | null;
+  /** The partition plan behind `result.partitions` (the HTML report draws it), when one was made. */
+  readonly plan?: PartitionPlan;
 }
 
 /** Reads one model, runs the rules, and returns the file's result (fatal on a bad file). */
@@ -54,7 +57,9 @@ export function lintFile(path: string, options: LintOptions): LintedFile {
   const keep = options.keepModel === true;
   let linted: LintedFile;
   try {
-    linted = { result: lintModel(model, path, { ...options, consume: !keep }), model: keep ? model : null };
+    const result = lintModel(model, path, { ...options, consume: !keep });
+    const plan = options.partitions ? cachedPlan(model, options.target) : undefined;
+    linted = { result, model: keep ? model : null, ...(plan ? { plan } : {}) };
   } catch (e) {
     // A model that reads but cannot be analysed (a constant whose bytes are missing or
     // malformed, or a broken invariant) is fatal for this file only: the others are still linted.

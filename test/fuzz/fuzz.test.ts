@@ -84,6 +84,9 @@ describe('fuzz (bounded)', () => {
       expect(realFailures(s), `${s.format} (replay: npm run fuzz -- --format ${s.format} --seed ${SEED} --case N)\n${failures}`).toEqual([]);
       // Every format reaches the whole pipeline in a good share of cases, not only the readers' first checks.
       expect(s.ok + s.lintError, s.format).toBeGreaterThan(CASES / 10);
+      // And the writers: models that read are converted in a share of cases (none were, unseen,
+      // while the worker took its model from the lint, which had given it up).
+      expect(s.converted, s.format).toBeGreaterThan(CASES / 50);
     }
   }, 170_000);
 });
