@@ -167,6 +167,8 @@ function mayRepeat(graph: Graph): boolean {
   // Equal hashes: look closer (a 32-bit hash of a million nodes has a few collisions).
   // Per hash, one entry per distinct op and inputs, with the attribute keys seen for it: nodes
   // that differ only in attributes (a hundred thousand Transposes of one tensor) stay linear.
+  // Before any merge each value is its own class, so equal classes are the very same inputs.
+  const classes = new ValueClasses();
   const groups = new Map<number, Array<{ readonly first: Node; readonly attrs: Set<string> }>>();
   for (let k = 0; k < nodes.length; k++) {
     const h = hashes[k]!;
@@ -175,7 +177,8 @@ function mayRepeat(graph: Graph): boolean {
     let group = groups.get(h);
     if (!group) groups.set(h, (group = []));
     const attrs = attributeKeyOf(n);
-    const entry = group.find((e) => sameOpAndInputs(e.first, n));
+    const last = givenInputs(n);
+    const entry = group.find((e) => sameInputs(e.first, n, last, classes));
     if (!entry) {
       group.push({ first: n, attrs: new Set(attrs === undefined ? [] : [attrs]) });
       continue;
@@ -191,14 +194,6 @@ function mayRepeat(graph: Graph): boolean {
 function naturalClass(v: Value | null): number {
   if (v === null) return 0;
   return producedClass(v) ?? -1 - (stringHash(v.name) >>> 1);
-}
-
-/** Same op, domain and the very same inputs (trailing omitted ones aside). */
-function sameOpAndInputs(m: Node, n: Node): boolean {
-  const last = givenInputs(n);
-  if (m.op !== n.op || m.domain !== n.domain || givenInputs(m) !== last) return false;
-  for (let i = 0; i < last; i++) if (m.inputs[i] !== n.inputs[i]) return false;
-  return true;
 }
 
 /**
