@@ -16,7 +16,7 @@ import type { Model } from '../ir/model.js';
 import { formatJson } from '../report/json.js';
 import { summarize, type FileResult } from '../report/result.js';
 import { formatSarif } from '../report/sarif.js';
-import { formatText } from '../report/text.js';
+import { textReportLines } from '../report/text.js';
 import { compareOnnx, DEFAULT_TOLERANCE, VerifyUnavailable, type VerifyResult } from '../rewrite/numeric.js';
 import { formatFixesText, type FixesBlock, type PartitionCount } from '../rewrite/report.js';
 import type { CoremlEpOptions } from '../targets/coreml-ep.js';
@@ -28,6 +28,7 @@ import type { FixArgs } from './fix-args.js';
 import type { LintArgs } from './lint.js';
 import type { CliIo } from './main.js';
 import { RunSettings } from './settings.js';
+import type { ReportText, WriteReport } from './write-report.js';
 
 /**
  * `graphlint --fix | --fix-unsafe | --fix-dry-run [--out PATH] [--verify]`: per model, run
@@ -36,7 +37,7 @@ import { RunSettings } from './settings.js';
  * block (what changed, partitions before → after). Exit codes as for lint, plus 1 for a
  * failed --verify.
  */
-export async function fixCommand(args: LintArgs & FixArgs, io: CliIo, write: (text: string, file?: string) => void): Promise<number> {
+export async function fixCommand(args: LintArgs & FixArgs, io: CliIo, write: WriteReport): Promise<number> {
   const paths = args.paths ?? [];
   if (paths.length === 0) throw new UsageError('no models given. Usage: graphlint --fix <model.onnx|model.mlpackage ...>');
   if (args.fix && args.fixDryRun) throw new UsageError('--fix and --fix-dry-run exclude each other (--fix-dry-run reports what --fix would change)');
@@ -75,14 +76,25 @@ export async function fixCommand(args: LintArgs & FixArgs, io: CliIo, write: (te
   }
 
   for (const r of results) if (r.fatal) io.stderr(`${r.path}: ${r.fatal.message}\n`);
-  let text: string;
+  let text: ReportText;
   if (args.format === 'json') text = formatJson(results, { toolVersion: VERSION, target });
   else if (args.format === 'sarif') text = formatSarif(results, { toolVersion: VERSION, rules: RULES.map((r) => r.meta), cwd: process.cwd() });
   else if (args.format === 'html') text = (await import('../report/html.js')).formatHtml(results, { toolVersion: VERSION, target, plans });
   else {
-    const lines: string[] = [];
-    for (const r of results) if (r.fixes) lines.push(...formatFixesText(r.path, r.fixes), '');
-    text = `${formatText(results)}${lines.length > 0 ? `\n${lines.join('\n')}` : ''}`;
+    const fixes: string[] = [];
+    // Loops, not push(...list): a call takes only so many arguments, and a big model has tens of thousands of fixes.
+    for (const r of results) {
+      if (!r.fixes) continue;
+      for (const line of formatFixesText(r.path, r.fixes)) fixes.push(line);
+      fixes.push('');
+    }
+    // The findings, a blank line, then the fixes of each model, a blank line between two.
+    const lines = textReportLines(results);
+    if (fixes.length > 0) {
+      lines.push('');
+      for (let i = 0; i < fixes.length - 1; i++) lines.push(fixes[i]!);
+    }
+    text = lines;
   }
   write(text, args.output);
 

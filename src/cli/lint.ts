@@ -9,13 +9,14 @@ import type { CoremlFormat } from '../targets/coreml-ep-ops.js';
 import type { PartitionPlan } from '../targets/partition.js';
 import type { FileResult } from '../report/result.js';
 import { summarize } from '../report/result.js';
-import { formatText } from '../report/text.js';
+import { textReportLines } from '../report/text.js';
 import { VERSION } from '../version.js';
 import { discover } from './discover.js';
 import type { CliIo } from './main.js';
 import { RunSettings } from './settings.js';
 import { showProgress } from './progress.js';
 import type { Dim } from '../ir/shape.js';
+import type { ReportText, WriteReport } from './write-report.js';
 
 export interface LintArgs {
   paths?: string[];
@@ -63,7 +64,7 @@ export function parseInputShapes(flags: readonly string[]): Map<string, Dim[]> {
 }
 
 /** The default command: lint every model named, report, and return the exit code. */
-export async function lintCommand(args: LintArgs, io: CliIo, write: (text: string, file?: string) => void): Promise<number> {
+export async function lintCommand(args: LintArgs, io: CliIo, write: WriteReport): Promise<number> {
   const paths = args.paths ?? [];
   if (paths.length === 0) throw new UsageError('no models given. Usage: graphlint <model.onnx|model.mlpackage|dir ...>');
   const run = await RunSettings.create(args);
@@ -99,11 +100,11 @@ export async function lintCommand(args: LintArgs, io: CliIo, write: (text: strin
   for (const r of results) if (r.fatal) io.stderr(`${r.path}: ${r.fatal.message}\n`);
   for (const line of debug ?? []) io.stderr(`debug ${line.ruleId}${line.node ? ` ${line.node}` : ''}: ${line.reason}\n`);
   // SARIF (node:crypto) and HTML (dagre) load only when asked for.
-  const text =
+  const text: ReportText =
     args.format === 'json' ? formatJson(results, { toolVersion: VERSION, target })
     : args.format === 'sarif' ? (await import('../report/sarif.js')).formatSarif(results, { toolVersion: VERSION, rules: RULES.map((r) => r.meta), cwd: process.cwd() })
     : args.format === 'html' ? (await import('../report/html.js')).formatHtml(results, { toolVersion: VERSION, target, plans })
-    : formatText(results);
+    : textReportLines(results);
   write(text, args.output);
 
   const summary = summarize(results);

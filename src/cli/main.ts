@@ -1,9 +1,9 @@
-import { writeFileSync } from 'node:fs';
-import { UsageError, systemReason } from '../errors.js';
+import { UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { wantsFix } from './fix-args.js';
 import type { Commands, Fail } from './parser.js';
 import { plainLintArgs, versionOnly } from './quick-args.js';
+import { writeReport, type WriteReport } from './write-report.js';
 
 export { COREML_FORMATS, FORMATS, TARGETS } from './choices.js';
 
@@ -37,13 +37,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   const fail: Fail = (msg, err) => {
     failed = msg || (err ? err.message : 'invalid arguments');
   };
+  const report: WriteReport = (text, file) => writeReport(text, file, io.stdout);
   // Each command's module loads when that command runs: start-up pays only for what is used.
   const commands: Commands = {
     lint: (args) => run(async () => (wantsFix(args)
-      ? (await import('./fix.js')).fixCommand(args, io, writeReport)
-      : (await import('./lint.js')).lintCommand(args, io, writeReport))),
+      ? (await import('./fix.js')).fixCommand(args, io, report)
+      : (await import('./lint.js')).lintCommand(args, io, report))),
     summary: (paths) => run(async () => (await import('./summary.js')).summaryCommand(paths, io)),
-    partitions: (args) => run(async () => (await import('./partitions.js')).partitionsCommand(args, io, writeReport)),
+    partitions: (args) => run(async () => (await import('./partitions.js')).partitionsCommand(args, io, report)),
     rules: (target) => run(async () => (await import('./rules.js')).rulesCommand(target, io)),
     explain: (id) => run(async () => (await import('./rules.js')).explainCommand(id, io)),
     convert: (input, output) => run(async () => (await import('./convert.js')).convertCommand(input, output, io)),
@@ -71,15 +72,4 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   }
   return code;
 
-  function writeReport(text: string, file: string | undefined): void {
-    if (file === undefined) {
-      io.stdout(text);
-      return;
-    }
-    try {
-      writeFileSync(file, text);
-    } catch (e) {
-      throw new UsageError(`cannot write the report to ${file}: ${systemReason(e)}`);
-    }
-  }
 }

@@ -12,6 +12,7 @@ import { formatPartitionsText, partitionsBlock } from '../targets/report.js';
 import { VERSION } from '../version.js';
 import { parseInputShapes } from './lint.js';
 import type { CliIo } from './main.js';
+import type { WriteReport } from './write-report.js';
 
 export interface PartitionsArgs {
   path: string;
@@ -27,7 +28,7 @@ export interface PartitionsArgs {
  * judges every node for the target and prints the partitions and boundaries. Exit 0, or 2 when
  * the model cannot be read (CONTRACT.md).
  */
-export async function partitionsCommand(args: PartitionsArgs, io: CliIo, write: (text: string, file?: string) => void): Promise<number> {
+export async function partitionsCommand(args: PartitionsArgs, io: CliIo, write: WriteReport): Promise<number> {
   const list = args.inputShape === undefined ? [] : Array.isArray(args.inputShape) ? args.inputShape : [args.inputShape];
   const inputShapes = parseInputShapes(list);
   let model: Model;
