@@ -81,21 +81,33 @@ export function partition(judgement: Judgement, options: PartitionOptions = {}):
 
   const groups: Array<{ nodes: Node[]; accelerated: boolean; device: Device; graph: Graph }> = [];
   for (const g of graphs) {
-    const judged: Node[] = [];
-    const devices: Device[] = [];
-    const flags: number[] = [];
-    for (const n of g.nodes) {
+    // Lists at the graph's size, cut to the judged count: a million-node graph's lists grown
+    // one push at a time are made several times over (each a fresh mapping of memory).
+    const all = g.nodes;
+    const judged: Node[] = new Array(all.length);
+    const devices: Device[] = new Array(all.length);
+    const accelerated = new Uint8Array(all.length);
+    let count = 0;
+    for (let i = 0; i < all.length; i++) {
+      const n = all[i]!;
       const d = decisions.get(n);
       if (d === undefined) continue;
-      judged.push(n);
-      devices.push(d.device);
-      flags.push(d.accelerated ? 1 : 0);
+      judged[count] = n;
+      devices[count] = d.device;
+      accelerated[count] = d.accelerated ? 1 : 0;
+      count++;
     }
+    judged.length = count;
+    devices.length = count;
     const dag = buildDag(g, judged);
-    const accelerated = Uint8Array.from(flags);
     for (const side of [1, 0] as const) {
-      for (const members of walk(dag, accelerated, side)) {
-        groups.push({ nodes: members.map((i) => judged[i]!), accelerated: side === 1, device: deviceOf(members, devices), graph: g });
+      const { members, ends } = walk(dag, accelerated, side);
+      let from = 0;
+      for (const end of ends) {
+        const nodes: Node[] = new Array(end - from);
+        for (let k = from; k < end; k++) nodes[k - from] = judged[members[k]!]!;
+        groups.push({ nodes, accelerated: side === 1, device: deviceOf(members.subarray(from, end), devices), graph: g });
+        from = end;
       }
     }
   }
@@ -129,7 +141,7 @@ function positionsOf(root: Graph, wanted: ReadonlySet<Node>): Map<Node, number> 
 }
 
 /** The device most of a group's members (indices into `devices`) are placed on. */
-function deviceOf(members: readonly number[], devices: readonly Device[]): Device {
+function deviceOf(members: Int32Array, devices: readonly Device[]): Device {
   const count = new Map<Device, number>();
   for (const i of members) {
     const d = devices[i]!;
@@ -161,74 +173,86 @@ function buildDag(graph: Graph, nodes: readonly Node[]): Dag {
   const position = new NodePositions([nodes]);
   const start = new Int32Array(nodes.length + 1);
   const inDegree = new Int32Array(nodes.length);
-  const targets: number[] = [];
+  // Room for every use first (a count, then one array), cut to the edges kept.
+  let uses = 0;
+  for (let i = 0; i < nodes.length; i++) for (const o of nodes[i]!.outputs) uses += o.uses.length;
+  const targets = new Int32Array(uses);
+  let edges = 0;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
-    start[i] = targets.length;
+    start[i] = edges;
     for (const o of n.outputs) {
       for (const u of o.uses) {
         const reader = u.node.graph === graph ? u.node : holderIn(graph, u.node);
         if (!reader || reader === n) continue;
         const j = position.of(reader);
         if (j === undefined) continue;
-        targets.push(j);
+        targets[edges++] = j;
         inDegree[j]!++;
       }
     }
   }
-  start[nodes.length] = targets.length;
-  return { nodes, start, targets: Int32Array.from(targets), inDegree };
+  start[nodes.length] = edges;
+  return { nodes, start, targets: targets.subarray(0, edges), inDegree };
 }
 
 /**
- * CreateSupportedPartitionNodeGroups over the judged nodes of one graph: the groups (node
- * indices) of the nodes whose `accelerated` flag is `grouped`. Linear in nodes and edges (a million-node graph is walked in
- * well under a second): the queue is an array read from a moving head, and the border is a
- * stamp per node, renewed when a group closes.
+ * CreateSupportedPartitionNodeGroups over the judged nodes of one graph: the groups of the
+ * nodes whose `accelerated` flag is `grouped`, as node indices in `members`, group after group,
+ * each ending where `ends` says. Linear in nodes and edges: the queue is read from a moving
+ * head, and the border is a stamp per node, renewed when a group closes. A node enters a round's
+ * queue once (it reaches in-degree 0, or was deferred by the round before) and joins one group,
+ * so every list fits in one array of the node count, made once.
  */
-function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1): number[][] {
+function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1): { members: Int32Array; ends: number[] } {
   const { nodes, start, targets } = dag;
+  const n = nodes.length;
   const inDegree = dag.inDegree.slice();
-  let queue: number[] = [];
-  for (let i = 0; i < nodes.length; i++) if (inDegree[i] === 0) queue.push(i);
+  let queue = new Int32Array(n);
+  let queued = 0;
+  for (let i = 0; i < n; i++) if (inDegree[i] === 0) queue[queued++] = i;
   let head = 0;
-  let deferred: number[] = [];
-  const groups: number[][] = [];
-  let group: number[] = [];
+  let deferred = new Int32Array(n);
+  let deferredCount = 0;
+  const members = new Int32Array(n);
+  let joined = 0;
+  const ends: number[] = [];
+  let groupStart = 0;
   // border[i] === stamp: node i reads an output of the open group.
-  const border = new Int32Array(nodes.length);
+  const border = new Int32Array(n);
   let stamp = 1;
   const close = (): void => {
-    if (group.length > 0) groups.push(group);
-    group = [];
+    if (joined > groupStart) ends.push(joined);
+    groupStart = joined;
     stamp++;
   };
-  while (head < queue.length || deferred.length > 0) {
-    if (head === queue.length) {
+  while (head < queued || deferredCount > 0) {
+    if (head === queued) {
       close();
-      queue = deferred;
+      [queue, deferred] = [deferred, queue];
+      queued = deferredCount;
       head = 0;
-      deferred = [];
+      deferredCount = 0;
       continue;
     }
     const id = queue[head++]!;
     const member = accelerated[id] === grouped;
     if (!member && border[id] === stamp) {
-      deferred.push(id);
+      deferred[deferredCount++] = id;
       continue;
     }
     if (member) {
-      group.push(id);
+      members[joined++] = id;
       border[id] = 0;
     }
     for (let e = start[id]!; e < start[id + 1]!; e++) {
       const w = targets[e]!;
       if (member) border[w] = stamp;
-      if (--inDegree[w]! === 0) queue.push(w);
+      if (--inDegree[w]! === 0) queue[queued++] = w;
     }
   }
   close();
-  return groups;
+  return { members: members.subarray(0, joined), ends };
 }
 
 function findBoundaries(partitions: readonly Partition[], partitionOf: PartitionPlan['partitionOf']): Boundary[] {
