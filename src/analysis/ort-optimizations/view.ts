@@ -26,13 +26,23 @@ export interface Removal {
  * ONNX Runtime's basic optimizations applied (E10), plus what maps it back to the original.
  * Passes edit the copy through the methods here, which keep the bookkeeping right.
  */
+/** The entry of an adopted node that stands for nothing any more (removed, or its graph dropped). */
+const FORGOTTEN: readonly Node[] = Object.freeze([]);
+
 export class OrtView {
   readonly model: Model;
   /**
    * Copy node → the original nodes it stands for (several for a fusion, none for a node a pass
    * made up). One original is held as itself: a million arrays of one cost more than the copy.
+   * An adopted model's nodes stand for themselves without an entry (see standsForItself).
    */
   private readonly origins = new NodeTable<Node | readonly Node[]>();
+  /**
+   * Adopting: nodes with ids below this were the user's, and stand for themselves until an
+   * entry says otherwise (FORGOTTEN once removed). Filling the table instead cost a write of two
+   * pointers per node of a million-node model. -1: a copy, where every node has its entry.
+   */
+  private readonly ownBelow: number = -1;
   /** Original nodes no longer in the view. */
   readonly removed = new Map<Node, Removal>();
   /** If nodes with a constant condition whose value graphlint could not compute (so they stay). */
@@ -57,11 +67,14 @@ export class OrtView {
     if (options.adopt) {
       this.model = original;
       let count = 0;
+      let below = 0;
       for (const g of graphsWithin(original.graph)) {
-        for (const n of g.nodes) this.origins.set(n, n);
-        count += g.nodes.length;
+        const nodes = g.nodes;
+        for (let i = 0; i < nodes.length; i++) below = Math.max(below, nodes[i]!.id + 1);
+        count += nodes.length;
       }
       this.nodesBefore = count;
+      this.ownBelow = below;
       // The inference of the model goes on from where lint's left it.
       this.engine = (this.fullReinference ? undefined : inferenceOf(original)) ?? this.inferAll();
       return;
@@ -119,7 +132,25 @@ export class OrtView {
 
   originsOf(n: Node): readonly Node[] {
     const o = this.origins.get(n);
-    return o === undefined ? [] : o instanceof Array ? o : [o];
+    if (o === undefined) return this.standsForItself(n) ? [n] : [];
+    return o instanceof Array ? o : [o];
+  }
+
+  /** True when `n` has origins: an entry, or an adopted node's own. */
+  private hasOrigins(n: Node): boolean {
+    const o = this.origins.get(n);
+    return o === undefined ? this.standsForItself(n) : o !== FORGOTTEN;
+  }
+
+  /** An adopted node of the user's that no entry speaks for (callers looked for one first). */
+  private standsForItself(n: Node): boolean {
+    return n.id < this.ownBelow && !this.origins.has(n);
+  }
+
+  /** Drops what `n` stood for: an adopted node's own origins are overridden by an empty entry. */
+  private forgetOrigins(n: Node): void {
+    if (n.id < this.ownBelow) this.origins.set(n, FORGOTTEN);
+    else this.origins.delete(n);
   }
 
   count(pass: string): void {
@@ -135,7 +166,7 @@ export class OrtView {
   removeNode(n: Node, pass: string, reason: string, into?: Node): void {
     for (const o of this.originsOf(n)) this.removed.set(o, { pass, reason, ...(into ? { into } : {}) });
     this.detach(n);
-    this.origins.delete(n);
+    this.forgetOrigins(n);
   }
 
   /** Replaces every use of `from` (nodes anywhere, graph outputs) by `to`. */
@@ -200,7 +231,7 @@ export class OrtView {
   addNode(graph: Graph, spec: NodeSpec, origins: readonly Node[], index?: number): Node {
     const node = graph.addNode({ ...spec, origin: null }, index ?? graph.nodes.length);
     const flat: Node[] = [];
-    for (const o of origins) flat.push(...(this.origins.has(o) ? this.originsOf(o) : [o]));
+    for (const o of origins) flat.push(...(this.hasOrigins(o) ? this.originsOf(o) : [o]));
     this.origins.set(node, flat);
     return node;
   }
@@ -231,9 +262,14 @@ export class OrtView {
       if (ns instanceof Array) for (const o of ns) alive.add(o);
       else alive.add(ns);
     }
+    if (this.ownBelow >= 0) {
+      for (const graph of graphsWithin(this.model.graph)) {
+        for (const n of graph.nodes) if (!n.removed && !gone.has(n) && this.standsForItself(n)) alive.add(n);
+      }
+    }
     for (const n of dropped) {
       for (const o of this.originsOf(n)) if (!alive.has(o)) this.removed.set(o, { pass, reason });
-      this.origins.delete(n);
+      this.forgetOrigins(n);
     }
   }
 
