@@ -111,18 +111,23 @@ export function optimizeForOrt(model: Model, options: OrtOptimizeOptions = {}): 
     }
   }
   view.reinfer();
+  // The passes below only take nested graphs away (If inlining), so a graph without any stays
+  // so, and is not walked for them before every pass (a sweep of every node on a big graph).
+  const root = view.model.graph;
+  const flat = graphsPostOrder(root).length === 1;
+  const graphsNow = (): Graph[] => (flat ? [root] : graphsPostOrder(root));
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let changed = false;
     // Shapes are inferred again only after a pass that changed the graph: on a big graph that
     // no pass touches, each inference costs as much as everything else together.
     let stale = false;
-    for (const g of graphsPostOrder(view.model.graph)) if (applyRules(view, g, opset)) changed = stale = true;
+    for (const g of graphsNow()) if (applyRules(view, g, opset)) changed = stale = true;
     for (const pass of LEVEL1_PASSES) {
       if (stale) view.reinfer();
       else view.compact();
       stale = false;
       // ConstantSharing does not recurse into nested graphs; the others do.
-      const graphs = pass === constantSharing ? [view.model.graph] : graphsPostOrder(view.model.graph);
+      const graphs = pass === constantSharing ? [root] : graphsNow();
       for (const g of graphs) {
         if (!pass.run(view, g, opset)) continue;
         changed = true;
