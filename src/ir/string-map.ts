@@ -14,6 +14,12 @@ export class StringMap<V> {
   /** Keys in insertion order; deleted ones are undefined until the next rebuild. */
   private keyList: Array<string | undefined> = [];
   private valueList: Array<V | undefined> = [];
+  /**
+   * Entries ever added since the last rebuild: the lists' used part. The lists may be longer
+   * (room reserve() made, or doubling): a million names pushed one at a time made each list
+   * about three times over.
+   */
+  private used = 0;
   private count = 0;
 
   get size(): number {
@@ -84,19 +90,19 @@ export class StringMap<V> {
 
   *keys(): IterableIterator<string> {
     const keys = this.keyList;
-    for (let k = 0; k < keys.length; k++) if (keys[k] !== undefined) yield keys[k]!;
+    for (let k = 0; k < this.used; k++) if (keys[k] !== undefined) yield keys[k]!;
   }
 
   *values(): IterableIterator<V> {
     const keys = this.keyList;
     const values = this.valueList;
-    for (let k = 0; k < keys.length; k++) if (keys[k] !== undefined) yield values[k]!;
+    for (let k = 0; k < this.used; k++) if (keys[k] !== undefined) yield values[k]!;
   }
 
   *entries(): IterableIterator<[string, V]> {
     const keys = this.keyList;
     const values = this.valueList;
-    for (let k = 0; k < keys.length; k++) if (keys[k] !== undefined) yield [keys[k]!, values[k]!];
+    for (let k = 0; k < this.used; k++) if (keys[k] !== undefined) yield [keys[k]!, values[k]!];
   }
 
   [Symbol.iterator](): IterableIterator<[string, V]> {
@@ -109,8 +115,21 @@ export class StringMap<V> {
    */
   reserve(more: number): void {
     // Bounded: a damaged file may promise many more entries than it holds.
-    const wanted = this.keyList.length + Math.min(more, MAX_RESERVED);
+    const wanted = this.used + Math.min(more, MAX_RESERVED);
     if (wanted + 1 > 0.6 * (this.slots.length / 2)) this.rebuild(wanted);
+    if (wanted > this.keyList.length) this.resizeLists(wanted);
+  }
+
+  /** Lists of `size` places holding the used part. */
+  private resizeLists(size: number): void {
+    const keys: Array<string | undefined> = new Array(size);
+    const values: Array<V | undefined> = new Array(size);
+    for (let k = 0; k < this.used; k++) {
+      keys[k] = this.keyList[k];
+      values[k] = this.valueList[k];
+    }
+    this.keyList = keys;
+    this.valueList = values;
   }
 
   /** The slot (its first number) holding `key`, whose hash is `h`, or -1. */
@@ -129,15 +148,23 @@ export class StringMap<V> {
   private insert(key: string, value: V, h: number): void {
     // Every key ever added holds a slot (its own or a removed one) until a rebuild: keeping
     // them under 60% of the table keeps probes short and always ends them at an empty slot.
-    if (this.keyList.length + 1 > 0.6 * (this.slots.length / 2)) this.rebuild();
+    if (this.used + 1 > 0.6 * (this.slots.length / 2)) this.rebuild();
     const slots = this.slots;
     const mask = slots.length - 2;
     let j = (h << 1) & mask;
     while (slots[j]! >= 0) j = (j + 2) & mask; // an empty or removed slot
-    slots[j] = this.keyList.length;
+    const k = this.used++;
+    slots[j] = k;
     slots[j + 1] = h;
-    this.keyList.push(key);
-    this.valueList.push(value);
+    if (k === this.keyList.length && k < 16) {
+      // Short lists as push makes them (most maps are a graph's few names).
+      this.keyList.push(key);
+      this.valueList.push(value);
+    } else {
+      if (k === this.keyList.length) this.resizeLists(2 * k);
+      this.keyList[k] = key;
+      this.valueList[k] = value;
+    }
     this.count++;
   }
 
@@ -150,19 +177,21 @@ export class StringMap<V> {
     while (0.3 * n < entries + 1) n *= 2;
     // Where each entry of the lists goes (only when deleted ones leave holes to close).
     let moved: Int32Array | undefined;
-    if (this.count < this.keyList.length) {
-      moved = new Int32Array(this.keyList.length);
-      const keys: string[] = [];
-      const values: V[] = [];
-      for (let k = 0; k < this.keyList.length; k++) {
+    if (this.count < this.used) {
+      moved = new Int32Array(this.used);
+      const keys: Array<string | undefined> = new Array(this.count);
+      const values: Array<V | undefined> = new Array(this.count);
+      let kept = 0;
+      for (let k = 0; k < this.used; k++) {
         const key = this.keyList[k];
         if (key === undefined) continue;
-        moved[k] = keys.length;
-        keys.push(key);
-        values.push(this.valueList[k]!);
+        moved[k] = kept;
+        keys[kept] = key;
+        values[kept++] = this.valueList[k];
       }
       this.keyList = keys;
       this.valueList = values;
+      this.used = kept;
     }
     const old = this.slots;
     const slots = newSlots(n);
