@@ -26,9 +26,6 @@ export interface Removal {
  * ONNX Runtime's basic optimizations applied (E10), plus what maps it back to the original.
  * Passes edit the copy through the methods here, which keep the bookkeeping right.
  */
-/** The entry of an adopted node that stands for nothing any more (removed, or its graph dropped). */
-const FORGOTTEN: readonly Node[] = Object.freeze([]);
-
 export class OrtView {
   readonly model: Model;
   /**
@@ -38,11 +35,14 @@ export class OrtView {
    */
   private readonly origins = new NodeTable<Node | readonly Node[]>();
   /**
-   * Adopting: nodes with ids below this were the user's, and stand for themselves until an
-   * entry says otherwise (FORGOTTEN once removed). Filling the table instead cost a write of two
-   * pointers per node of a million-node model. -1: a copy, where every node has its entry.
+   * Adopting: nodes with ids below this were the user's, and stand for themselves while their
+   * flag in `ownSettled` is 0; once 1, the table says what they stand for (nothing, without an
+   * entry). Filling the table instead wrote two pointers per node of a million-node model, and
+   * a table holding only the few low ids that changed would be a sparse (hashed) array, slow
+   * to ask for every node. -1: a copy, where every node has its entry.
    */
   private readonly ownBelow: number = -1;
+  private readonly ownSettled: Uint8Array = new Uint8Array(0);
   /** Original nodes no longer in the view. */
   readonly removed = new Map<Node, Removal>();
   /** If nodes with a constant condition whose value graphlint could not compute (so they stay). */
@@ -75,6 +75,7 @@ export class OrtView {
       }
       this.nodesBefore = count;
       this.ownBelow = below;
+      this.ownSettled = new Uint8Array(below);
       // The inference of the model goes on from where lint's left it.
       this.engine = (this.fullReinference ? undefined : inferenceOf(original)) ?? this.inferAll();
       return;
@@ -131,26 +132,31 @@ export class OrtView {
   }
 
   originsOf(n: Node): readonly Node[] {
+    if (this.standsForItself(n)) return [n];
     const o = this.origins.get(n);
-    if (o === undefined) return this.standsForItself(n) ? [n] : [];
-    return o instanceof Array ? o : [o];
+    return o === undefined ? [] : o instanceof Array ? o : [o];
   }
 
   /** True when `n` has origins: an entry, or an adopted node's own. */
   private hasOrigins(n: Node): boolean {
-    const o = this.origins.get(n);
-    return o === undefined ? this.standsForItself(n) : o !== FORGOTTEN;
+    return this.standsForItself(n) || this.origins.has(n);
   }
 
-  /** An adopted node of the user's that no entry speaks for (callers looked for one first). */
+  /** An adopted node of the user's that stands for itself, with no entry. */
   private standsForItself(n: Node): boolean {
-    return n.id < this.ownBelow && !this.origins.has(n);
+    return n.id < this.ownBelow && this.ownSettled[n.id] === 0;
   }
 
-  /** Drops what `n` stood for: an adopted node's own origins are overridden by an empty entry. */
+  /** What `n` stands for from now on. */
+  private setOrigins(n: Node, origins: Node | readonly Node[]): void {
+    if (n.id < this.ownBelow) this.ownSettled[n.id] = 1;
+    this.origins.set(n, origins);
+  }
+
+  /** Drops what `n` stood for. */
   private forgetOrigins(n: Node): void {
-    if (n.id < this.ownBelow) this.origins.set(n, FORGOTTEN);
-    else this.origins.delete(n);
+    if (n.id < this.ownBelow) this.ownSettled[n.id] = 1;
+    this.origins.delete(n);
   }
 
   count(pass: string): void {
@@ -232,13 +238,13 @@ export class OrtView {
     const node = graph.addNode({ ...spec, origin: null }, index ?? graph.nodes.length);
     const flat: Node[] = [];
     for (const o of origins) flat.push(...(this.hasOrigins(o) ? this.originsOf(o) : [o]));
-    this.origins.set(node, flat);
+    this.setOrigins(node, flat);
     return node;
   }
 
   /** A node copied from another node of the view (inlining) stands for what that node stood for. */
   adopt(copy: Node, from: Node): void {
-    this.origins.set(copy, this.originsOf(from));
+    this.setOrigins(copy, this.originsOf(from));
   }
 
   /**
@@ -275,7 +281,7 @@ export class OrtView {
 
   /** The originals of `from` are now stood for by `to` as well (a fusion keeps its inputs' meaning). */
   mergeOrigins(to: Node, from: Node): void {
-    this.origins.set(to, [...this.originsOf(to), ...this.originsOf(from)]);
+    this.setOrigins(to, [...this.originsOf(to), ...this.originsOf(from)]);
   }
 
   /**
