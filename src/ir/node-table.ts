@@ -104,3 +104,87 @@ export class NodePositions {
     return this.lists[l]![this.placeById![node.id]!] === node ? l : undefined;
   }
 }
+
+/**
+ * A Map from nodes, in the order they were set, for the judgements of every node of a model:
+ * the entry of a node with an id below `capacity` sits at that id in an array (a Map of a
+ * million nodes hashes each and rebuilds its table as it grows, about ten times slower here);
+ * a node with a higher id, or whose id another node holds (sub-models number their own
+ * nodes), goes in a Map beside. Entries are not deleted.
+ */
+export class NodeMap<V> implements ReadonlyMap<Node, V> {
+  private readonly nodes: (Node | undefined)[];
+  private readonly items: (V | undefined)[];
+  private readonly others = new Map<Node, V>();
+  private readonly order: Node[] = [];
+
+  /** `capacity`: one more than the highest id most nodes set will have. */
+  constructor(capacity: number) {
+    this.nodes = new Array(capacity);
+    this.items = new Array(capacity);
+  }
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  set(node: Node, item: V): this {
+    const id = node.id;
+    if (id < this.nodes.length) {
+      const held = this.nodes[id];
+      if (held === undefined) {
+        this.nodes[id] = node;
+        this.items[id] = item;
+        this.order.push(node);
+        return this;
+      }
+      if (held === node) {
+        this.items[id] = item;
+        return this;
+      }
+    }
+    if (!this.others.has(node)) this.order.push(node);
+    this.others.set(node, item);
+    return this;
+  }
+
+  get(node: Node): V | undefined {
+    const id = node.id;
+    return id < this.nodes.length && this.nodes[id] === node ? this.items[id] : this.others.get(node);
+  }
+
+  has(node: Node): boolean {
+    const id = node.id;
+    return (id < this.nodes.length && this.nodes[id] === node) || this.others.has(node);
+  }
+
+  forEach(callback: (item: V, node: Node, map: ReadonlyMap<Node, V>) => void, thisArg?: unknown): void {
+    for (const n of this.order) callback.call(thisArg, this.get(n)!, n, this);
+  }
+
+  *entries(): IterableIterator<[Node, V]> {
+    for (const n of this.order) yield [n, this.get(n)!];
+  }
+
+  *keys(): IterableIterator<Node> {
+    yield* this.order;
+  }
+
+  *values(): IterableIterator<V> {
+    for (const n of this.order) yield this.get(n)!;
+  }
+
+  [Symbol.iterator](): IterableIterator<[Node, V]> {
+    return this.entries();
+  }
+}
+
+/** One more than the highest node id in `graphs`: the capacity of a NodeMap for their nodes. */
+export function idCapacity(graphs: Iterable<{ readonly nodes: readonly Node[] }>): number {
+  let max = -1;
+  for (const g of graphs) {
+    const nodes = g.nodes;
+    for (let i = 0; i < nodes.length; i++) max = Math.max(max, nodes[i]!.id);
+  }
+  return max + 1;
+}

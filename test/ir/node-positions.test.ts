@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelBuilder } from '../../src/ir/build.js';
 import type { Node } from '../../src/ir/graph.js';
-import { NodePositions } from '../../src/ir/node-table.js';
+import { idCapacity, NodeMap, NodePositions } from '../../src/ir/node-table.js';
 
 /** Two models whose nodes take the same ids (each model numbers its own). */
 function twoModels(): [Node[], Node[]] {
@@ -36,5 +36,42 @@ describe('NodePositions', () => {
     const p = new NodePositions([a, b]);
     a.forEach((n, i) => expect([p.listOf(n), p.of(n)]).toEqual([0, i]));
     b.forEach((n, i) => expect([p.listOf(n), p.of(n)]).toEqual([1, i]));
+  });
+});
+
+describe('NodeMap', () => {
+  it('answers as a Map does, in the order of setting, with ids repeated by another model and ids past its capacity', () => {
+    const [a, other] = twoModels();
+    const mine = new NodeMap<string>(4); // a's last ids lie past it
+    const theirs = new Map<Node, string>();
+    // Out of id order, both models, one overwrite of each kind of place.
+    const steps: Array<[Node, string]> = [
+      [a[3]!, 'a3'], [other[3]!, 'o3'], [a[0]!, 'a0'], [a[5]!, 'a5'], [other[0]!, 'o0'],
+      [a[3]!, 'a3 again'], [other[3]!, 'o3 again'], [a[5]!, 'a5 again'], [a[1]!, 'a1'],
+    ];
+    for (const [n, v] of steps) {
+      mine.set(n, v);
+      theirs.set(n, v);
+    }
+    expect(mine.size).toBe(theirs.size);
+    expect([...mine]).toEqual([...theirs]);
+    expect([...mine.keys()]).toEqual([...theirs.keys()]);
+    expect([...mine.values()]).toEqual([...theirs.values()]);
+    for (const n of [...a, ...other]) {
+      expect(mine.get(n)).toBe(theirs.get(n));
+      expect(mine.has(n)).toBe(theirs.has(n));
+    }
+    const seen: string[] = [];
+    mine.forEach((v, n, m) => {
+      expect(m).toBe(mine);
+      seen.push(`${n.id}:${v}`);
+    });
+    expect(seen).toEqual([...theirs].map(([n, v]) => `${n.id}:${v}`));
+  });
+
+  it('sizes itself from the highest id of some graphs', () => {
+    const [a] = twoModels();
+    expect(idCapacity([{ nodes: a }])).toBe(Math.max(...a.map((n) => n.id)) + 1);
+    expect(idCapacity([])).toBe(0);
   });
 });
