@@ -1,7 +1,7 @@
 import { attrInt } from '../../ir/attribute.js';
 import type { Graph, Node } from '../../ir/graph.js';
 import { inlineIf } from './if-inlining.js';
-import { onnxShapeGaps } from './onnx-shape-gaps.js';
+import { onnxShapeGaps, type OnnxShapeGaps } from './onnx-shape-gaps.js';
 import type { GraphPass } from './pass.js';
 import type { OrtView } from './view.js';
 
@@ -35,12 +35,20 @@ export function isDeterministic(n: Node): boolean {
  * Constant nodes are initializers from the moment ONNX Runtime loads the model, so they fold
  * here too. DequantizeLinear is not folded on its own (ONNX Runtime keeps QDQ units).
  */
+const NO_GAPS: OnnxShapeGaps = { shapeless: new Set(), dynamic: new Set() };
+
+function isShape(n: Node): boolean {
+  return n.op === 'Shape' && (n.domain === '' || n.domain === 'ai.onnx');
+}
+
 export const constantFolding: GraphPass = {
   id: 'constant-folding',
   ortName: 'ConstantFolding',
   run(view: OrtView, graph: Graph, opset: number): boolean {
     let changed = false;
-    const gaps = onnxShapeGaps(view.model, opset);
+    // The gaps matter only to Shape nodes: a graph without one (most of a big model's) skips
+    // the walk over the whole model. Taken before any fold, as before.
+    const gaps = graph.nodes.some(isShape) ? onnxShapeGaps(view.model, opset) : NO_GAPS;
     for (const n of [...graph.nodes]) {
       if (!graph.contains(n)) continue;
       if (n.op === 'If' && (n.domain === '' || n.domain === 'ai.onnx')) {
@@ -50,7 +58,7 @@ export const constantFolding: GraphPass = {
         }
         continue;
       }
-      if (n.op === 'Shape' && (n.domain === '' || n.domain === 'ai.onnx')) {
+      if (isShape(n)) {
         const input = n.inputs[0];
         const dims = input && !gaps.shapeless.has(input) && !gaps.dynamic.has(input) ? concreteShape(n) : undefined;
         if (dims) {

@@ -54,8 +54,17 @@ export function onnxShapeGaps(model: Model, opset: number): OnnxShapeGaps {
     }
   };
 
+  // Loops, not lists: this runs for every node of the model, in each round of constant folding.
+  const givenLacks = (n: Node): boolean => {
+    const inputs = n.inputs;
+    for (let i = 0; i < inputs.length; i++) {
+      const v = inputs[i];
+      if (v !== null && v !== undefined && lacks(v)) return true;
+    }
+    return false;
+  };
+
   const outputsShapeless = (n: Node): boolean => {
-    const given = n.inputs.filter((v): v is Value => v !== null);
     switch (n.op) {
       case 'Shape': case 'Size': return false;
       case 'If': {
@@ -71,18 +80,18 @@ export function onnxShapeGaps(model: Model, opset: number): OnnxShapeGaps {
         });
       }
       case 'Reshape':
-        return lacksData(n, [1]) || given.some(lacks);
+        return lacksData(n, SECOND) || givenLacks(n);
       case 'Slice':
-        return (sinceVersion('Slice', opset) ?? 10) >= 10 && lacksData(n, [1, 2, 3, 4]) || given.some(lacks);
+        return (sinceVersion('Slice', opset) ?? 10) >= 10 && lacksData(n, SLICE_PARAMS) || givenLacks(n);
       case 'Squeeze': case 'Unsqueeze':
-        return (sinceVersion(n.op, opset) ?? 13) >= 13 && lacksData(n, [1]) || given.some(lacks);
+        return (sinceVersion(n.op, opset) ?? 13) >= 13 && lacksData(n, SECOND) || givenLacks(n);
       case 'ReduceSum':
-        return opset >= 13 && lacksData(n, [1]) || given.some(lacks);
+        return opset >= 13 && lacksData(n, SECOND) || givenLacks(n);
       case 'ReduceMean': case 'ReduceMax': case 'ReduceMin': case 'ReduceProd': case 'ReduceL1': case 'ReduceL2':
       case 'ReduceLogSum': case 'ReduceLogSumExp': case 'ReduceSumSquare':
-        return opset >= 18 && lacksData(n, [1]) || given.some(lacks);
+        return opset >= 18 && lacksData(n, SECOND) || givenLacks(n);
       default:
-        return given.some(lacks);
+        return givenLacks(n);
     }
   };
 
@@ -96,6 +105,8 @@ export function onnxShapeGaps(model: Model, opset: number): OnnxShapeGaps {
 }
 
 const RECURRENT = new Set(['LSTM', 'GRU', 'RNN']);
+const SECOND = [1];
+const SLICE_PARAMS = [1, 2, 3, 4];
 
 function branch(n: Node, name: string): Graph | undefined {
   const a = n.attrs.get(name);
