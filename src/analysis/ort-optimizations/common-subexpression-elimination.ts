@@ -148,19 +148,25 @@ class OpIds {
  * nothing to merge (the usual case) that costs a tenth of the value numbering's tables.
  */
 function mayRepeat(graph: Graph): boolean {
-  const nodes = graph.nodes.filter(supportedNode);
-  const hashes = new Int32Array(nodes.length);
+  // The supported nodes' places in the graph's list, and their hashes: arrays at the list's
+  // size, not a filtered list grown one node at a time.
+  const all = graph.nodes;
+  const places = new Int32Array(all.length);
+  const hashes = new Int32Array(all.length);
   const opHashes = new Map<string, number>();
-  for (let k = 0; k < nodes.length; k++) {
-    const n = nodes[k]!;
+  let count = 0;
+  for (let p = 0; p < all.length; p++) {
+    const n = all[p]!;
+    if (!supportedNode(n)) continue;
     let key = opHashes.get(n.op);
     if (key === undefined) opHashes.set(n.op, (key = stringHash(n.op)));
     const last = givenInputs(n);
     key = mix(key, last);
     for (let i = 0; i < last; i++) key = mix(key, naturalClass(n.inputs[i]!));
-    hashes[k] = key;
+    places[count] = p;
+    hashes[count++] = key;
   }
-  const sorted = hashes.slice().sort();
+  const sorted = hashes.slice(0, count).sort();
   const repeated = new Set<number>();
   for (let k = 1; k < sorted.length; k++) if (sorted[k] === sorted[k - 1]) repeated.add(sorted[k]!);
   if (repeated.size === 0) return false;
@@ -170,10 +176,10 @@ function mayRepeat(graph: Graph): boolean {
   // Before any merge each value is its own class, so equal classes are the very same inputs.
   const classes = new ValueClasses();
   const groups = new Map<number, Array<{ readonly first: Node; readonly attrs: Set<string> }>>();
-  for (let k = 0; k < nodes.length; k++) {
+  for (let k = 0; k < count; k++) {
     const h = hashes[k]!;
     if (!repeated.has(h)) continue;
-    const n = nodes[k]!;
+    const n = all[places[k]!]!;
     let group = groups.get(h);
     if (!group) groups.set(h, (group = []));
     const attrs = attributeKeyOf(n);
