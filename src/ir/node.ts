@@ -1,6 +1,6 @@
 import { attributeGraphs, type Attribute } from './attribute.js';
 import type { Graph } from './graph.js';
-import { removeUse, type Value } from './value.js';
+import { addUse, removeUse, type Value } from './value.js';
 
 const NO_GRAPHS: ReadonlyArray<readonly [string, Graph]> = Object.freeze([]);
 
@@ -145,7 +145,7 @@ export class Node {
     const old = this.inputs[index];
     if (old) removeUse(old, this, index);
     this.inputs[index] = value;
-    if (value) value.uses.push({ node: this, index });
+    if (value) addUse(value, { node: this, index });
     this.touch();
   }
 

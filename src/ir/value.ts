@@ -16,7 +16,11 @@ export interface Use {
  */
 export class Value {
   producer: Node | null = null;
-  readonly uses: Use[] = [];
+  /**
+   * Read it; change it only through addUse and removeUse. A value starts with one shared,
+   * frozen empty list (a million values would each make a list their first use replaces).
+   */
+  readonly uses: Use[] = NO_USES;
   /** The format's handle on its declaration (value_info, initializer, feature description). */
   origin?: unknown;
 
@@ -35,6 +39,8 @@ export class Value {
     return this.graph.outputs.includes(this);
   }
 }
+
+const NO_USES: Use[] = Object.freeze([]) as unknown as Use[];
 
 /**
  * Up to this many uses, a reader's appendNode replaces a value's list by one a use longer;

@@ -8,6 +8,7 @@ import type {
 import { ModelError } from '../../errors.js';
 import type { Attribute } from '../../ir/attribute.js';
 import { Graph, Value } from '../../ir/graph.js';
+import { addUse } from '../../ir/value.js';
 import type { Model } from '../../ir/model.js';
 import type { Decoded } from '../wire/decoded.js';
 import { milKind } from './kinds.js';
@@ -120,7 +121,7 @@ class BlockReader {
       for (const binding of arg.arguments ?? []) {
         const v = this.binding(graph, binding, `${node.label}.${argName}`);
         node.inputs.push(v);
-        v.uses.push({ node, index: node.inputs.length - 1 });
+        addUse(v, { node, index: node.inputs.length - 1 });
         inputNames.push(argName);
       }
     }

@@ -2,6 +2,7 @@ import { ModelError } from '../../../errors.js';
 import type { Attribute } from '../../../ir/attribute.js';
 import type { DType } from '../../../ir/dtype.js';
 import { Value, type Graph } from '../../../ir/graph.js';
+import { addUse } from '../../../ir/value.js';
 import type { Model } from '../../../ir/model.js';
 import { Tensor } from '../../../ir/tensor.js';
 import type { ValueType } from '../../../ir/types.js';
@@ -109,7 +110,7 @@ function statement(graph: Graph, st: MilStatement, ctx: TextContext): void {
       v.origin = { inlineLit: b.value } satisfies InlineLitOrigin;
     }
     node.inputs.push(v);
-    v.uses.push({ node, index: node.inputs.length - 1 });
+    addUse(v, { node, index: node.inputs.length - 1 });
     inputNames.push(arg);
   };
   for (const [arg, b] of st.args) bind(arg, b, 0);
