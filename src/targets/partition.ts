@@ -120,7 +120,10 @@ export function partition(judgement: Judgement, options: PartitionOptions = {}):
 
   const boundaries = findBoundaries(partitions, partitionOf);
   let supported = 0;
-  for (const d of decisions.values()) if (d.accelerated) supported++;
+  // forEach, not values(): a generator's step per decision costs more than the count.
+  decisions.forEach((d) => {
+    if (d.accelerated) supported++;
+  });
   return {
     judgement, partitions, boundaries, partitionOf,
     nodes: decisions.size, supported, count: partitions.filter((p) => p.accelerated).length,
