@@ -238,8 +238,13 @@ function measureCase(c: Case, input: Input, o: Options): CaseResult {
   const samples = Object.fromEntries(COMMANDS.map((c) => [c, [] as Sample[]])) as Record<Command, Sample[]>;
   const failures: Partial<Record<Command, string>> = {};
   const stopped = new Set<Command>();
+  // Every other run goes through the commands backwards: what ran just before a command changes
+  // its time on this machine (convert of the 1 GB model after lint took 0.45–2.02 s, cp after
+  // python 0.29–0.77 s, while both copy the file in one copy_file_range of 0.27–0.48 s when
+  // run back to back), so no command always follows the same one.
+  const backwards = [...COMMANDS].reverse();
   for (let run = 0; run < o.runs; run++) {
-    for (const cmd of COMMANDS) {
+    for (const cmd of run % 2 === 0 ? COMMANDS : backwards) {
       const argv = argvOf(cmd, input, out, o);
       if (!argv || stopped.has(cmd)) continue;
       rmSync(out, { recursive: true, force: true });
