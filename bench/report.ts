@@ -135,7 +135,7 @@ export function markdown(report: {
   const lines = [
     `Measured ${report.date} on ${m.cpu}, ${m.memory} RAM, ${m.os}; Node ${m.node}; python3-onnx ${m.pythonOnnx ?? '—'}; ` +
       `${m.rulesRegistered ?? '?'} rules registered. Load average ${report.loadAverage.start.join(' ')} at start, ${report.loadAverage.end.join(' ')} at end.`,
-    `Median of ${report.runs} runs (min–max), seconds of wall time for the whole process; peak RSS is the largest of the runs. Warm page cache (each input is read once before its first run); each run starts after \`sync\` (no writeback of an earlier run's output pending), and every other run takes the commands in reverse order.`,
+    `Median of ${report.runs} runs (min–max), seconds of wall time for the whole process; peak RSS is the largest of the runs. Warm page cache (each input is read once before its first run); each run starts after \`sync\` (no writeback of an earlier run's output pending); in each run python's load comes just before the commands that write (convert, cp), which take turns going first.`,
     `Baselines: \`node -e 0\` ${fmt(b.node.wall.median)} s, ${mbOf(b.node)} MB (Node's own RSS); \`graphlint --version\` (start-up: loading the modules) ${fmt(b.startup.wall.median)} s, ${mbOf(b.startup)} MB.`,
     '',
     table(report.cases),

@@ -238,13 +238,8 @@ function measureCase(c: Case, input: Input, o: Options): CaseResult {
   const samples = Object.fromEntries(COMMANDS.map((c) => [c, [] as Sample[]])) as Record<Command, Sample[]>;
   const failures: Partial<Record<Command, string>> = {};
   const stopped = new Set<Command>();
-  // Every other run goes through the commands backwards: what ran just before a command changes
-  // its time on this machine (convert of the 1 GB model after lint took 0.45–2.02 s, cp after
-  // python 0.29–0.77 s, while both copy the file in one copy_file_range of 0.27–0.48 s when
-  // run back to back), so no command always follows the same one.
-  const backwards = [...COMMANDS].reverse();
   for (let run = 0; run < o.runs; run++) {
-    for (const cmd of run % 2 === 0 ? COMMANDS : backwards) {
+    for (const cmd of runOrder(run)) {
       const argv = argvOf(cmd, input, out, o);
       if (!argv || stopped.has(cmd)) continue;
       rmSync(out, { recursive: true, force: true });
@@ -278,6 +273,21 @@ function measureCase(c: Case, input: Input, o: Options): CaseResult {
     };
   }
   return { name: c.name, kind: c.kind, external: c.external === true, bytes: input.bytes, weightBytes: input.weightBytes, nodes: input.nodes, figures };
+}
+
+/**
+ * The commands of run `run`: those that only read, python's load, then those that write a copy
+ * of the model (convert, cp), in turn first. This virtual machine hands memory nobody used for a
+ * while back to its host, and the next write of a gigabyte pays to get it back: cp of the 1 GB
+ * model after 20 idle seconds took 2.47 s, then 0.54 and 0.44 s (and after another pause
+ * 0.55, 0.28, 0.27 s). Python's load frees 2 GB just before the writes, so each writes into
+ * memory in the same state, whatever ran before.
+ */
+function runOrder(run: number): Command[] {
+  const writes: Command[] = ['convert', 'convert@before', 'cp'];
+  if (run % 2 === 1) writes.reverse();
+  const reads = COMMANDS.filter((c) => !writes.includes(c) && c !== 'python');
+  return [...reads, 'python', ...writes];
 }
 
 /**
