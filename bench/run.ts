@@ -11,9 +11,9 @@
  *   cp        cp MODEL OUT                                 (the reference copy)
  *
  * Each figure is the median of --runs runs (commands interleaved, so that a change in the
- * machine's load hits them alike), with min and max; peak memory is /usr/bin/time -v's
- * maximum resident set size. Files are in the page cache (they were just written): the
- * figures are for a warm cache, which is what repeated linting sees.
+ * machine's load hits them alike, each run after `sync`, in the order runOrder gives), with min
+ * and max; peak memory is /usr/bin/time -v's maximum resident set size. Each input is read once
+ * before its first run: the figures are for a warm cache, which is what repeated linting sees.
  *
  * Options: --runs N (default 5), --only CASE[,CASE] (names below), --work-dir DIR
  * (default $TMPDIR/graphlint-bench), --keep (keep inputs; a later run reuses them),
