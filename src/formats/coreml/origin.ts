@@ -28,7 +28,6 @@ export function coremlOrigin(model: Model): CoremlOrigin {
   return (model.origin ?? {}) as CoremlOrigin;
 }
 
-/** Refuses to write an ONNX model in a Core ML format (there is no converter between the two). */
 /** Closes the files a Core ML model (and its pipeline's models) holds open; see releaseModel. */
 export function releaseCoreml(model: Model): void {
   const o = coremlOrigin(model);
@@ -39,6 +38,7 @@ export function releaseCoreml(model: Model): void {
   for (const s of model.submodels) releaseCoreml(s);
 }
 
+/** Refuses to write an ONNX model in a Core ML format (there is no converter between the two). */
 export function refuseOnnx(model: Model, path: string): void {
   if (model.format === 'onnx') {
     throw new WriteError(`an ONNX model cannot be written as Core ML (${extname(path) || path}); graphlint does not convert between ONNX and Core ML`);
