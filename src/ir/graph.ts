@@ -14,6 +14,11 @@ export class IdSource {
   take(): number {
     return this.next++;
   }
+
+  /** How many ids were taken: every node made with this source has an id below it. */
+  get issued(): number {
+    return this.next;
+  }
 }
 
 /**

@@ -178,13 +178,3 @@ export class NodeMap<V> implements ReadonlyMap<Node, V> {
     return this.entries();
   }
 }
-
-/** One more than the highest node id in `graphs`: the capacity of a NodeMap for their nodes. */
-export function idCapacity(graphs: Iterable<{ readonly nodes: readonly Node[] }>): number {
-  let max = -1;
-  for (const g of graphs) {
-    const nodes = g.nodes;
-    for (let i = 0; i < nodes.length; i++) max = Math.max(max, nodes[i]!.id);
-  }
-  return max + 1;
-}

@@ -1,6 +1,6 @@
 import type { Node, Value } from '../ir/graph.js';
 import { graphsWithin, type Model } from '../ir/model.js';
-import { idCapacity, NodeMap } from '../ir/node-table.js';
+import { NodeMap } from '../ir/node-table.js';
 import { isInteger } from '../ir/dtype.js';
 import type { Dim } from '../ir/shape.js';
 import { AneOpJudge } from '../analysis/unsupported-ops.js';
@@ -33,7 +33,7 @@ export function judgeAne(source: Model, options: { readonly consume?: boolean } 
   const model = view?.model ?? source;
   const judge = new AneOpJudge(model);
   const mlProgram = model.info.get('modelType') === 'mlProgram' || model.format === 'mil';
-  const decisions = new NodeMap<Decision>(idCapacity(graphsWithin(model.graph)));
+  const decisions = new NodeMap<Decision>(model.ids.issued);
   const guesses = new Set<string>();
   const models: Model[] = [model, ...model.submodels];
   for (const m of models) {

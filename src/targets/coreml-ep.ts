@@ -8,7 +8,7 @@ import { COREML_EP_SOURCE_COMMIT, coremlEpOpSupport, type CoremlFormat } from '.
 import { checkerDecision } from './coreml-ep-tables.js';
 import { onnxShapeGaps, type OnnxShapeGaps } from '../analysis/ort-optimizations/onnx-shape-gaps.js';
 import { decision, type Decision, type Judgement } from './types.js';
-import { idCapacity, NodeMap } from '../ir/node-table.js';
+import { NodeMap } from '../ir/node-table.js';
 
 export type CoremlEpSource = 'builders' | 'tables';
 
@@ -53,7 +53,7 @@ export function judgeCoremlEp(model: Model, options: CoremlEpOptions = {}, consu
   const view = optimizeForOrt(model, { skip: options.skipOptimizations ?? false, consume });
   const judged = view.model;
   const opset = defaultOpset(judged);
-  const decisions = new NodeMap<Decision>(idCapacity(graphsWithin(judged.graph)));
+  const decisions = new NodeMap<Decision>(judged.ids.issued);
   // ONNX Runtime's own shape inference has the same gaps as ONNX's (no shape past an If whose
   // branches disagree, ...): the checker reads them as fixed (E13), the builders as unknown (E2).
   const gaps = onnxShapeGaps(judged, opset);

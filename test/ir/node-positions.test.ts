@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelBuilder } from '../../src/ir/build.js';
 import type { Node } from '../../src/ir/graph.js';
-import { idCapacity, NodeMap, NodePositions } from '../../src/ir/node-table.js';
+import { NodeMap, NodePositions } from '../../src/ir/node-table.js';
 
 /** Two models whose nodes take the same ids (each model numbers its own). */
 function twoModels(): [Node[], Node[]] {
@@ -69,9 +69,14 @@ describe('NodeMap', () => {
     expect(seen).toEqual([...theirs].map(([n, v]) => `${n.id}:${v}`));
   });
 
-  it('sizes itself from the highest id of some graphs', () => {
-    const [a] = twoModels();
-    expect(idCapacity([{ nodes: a }])).toBe(Math.max(...a.map((n) => n.id)) + 1);
-    expect(idCapacity([])).toBe(0);
+  it('is sized by what the model's id source issued: above every node's id', () => {
+    const b = new ModelBuilder({ opset: 17 });
+    expect(b.model.ids.issued).toBe(0);
+    let x = b.input('x', 'float32', [2]);
+    for (let i = 0; i < 6; i++) x = b.op('Relu', [x]);
+    b.output(x);
+    const ids = b.model.graph.nodes.map((n) => n.id);
+    expect(b.model.ids.issued).toBe(Math.max(...ids) + 1);
+    expect(b.model.ids.issued).toBe(ids.length);
   });
 });

@@ -67,15 +67,11 @@ export class OrtView {
     if (options.adopt) {
       this.model = original;
       let count = 0;
-      let below = 0;
-      for (const g of graphsWithin(original.graph)) {
-        const nodes = g.nodes;
-        for (let i = 0; i < nodes.length; i++) below = Math.max(below, nodes[i]!.id + 1);
-        count += nodes.length;
-      }
+      for (const g of graphsWithin(original.graph)) count += g.nodes.length;
       this.nodesBefore = count;
-      this.ownBelow = below;
-      this.ownSettled = new Uint8Array(below);
+      // Every node there is took its id from the model's source: ids below what it has issued.
+      this.ownBelow = original.ids.issued;
+      this.ownSettled = new Uint8Array(this.ownBelow);
       // The inference of the model goes on from where lint's left it.
       this.engine = (this.fullReinference ? undefined : inferenceOf(original)) ?? this.inferAll();
       return;
