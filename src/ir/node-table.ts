@@ -3,31 +3,59 @@ import type { Node } from './node.js';
 /**
  * A map from nodes, indexed by node id. Ids are unique in a model and dense (taken in turn from
  * the model's IdSource), so an array does what a Map of a million nodes does without hashing
- * each node; the node is kept beside its entry, so a node of another model with the same id
- * is not mistaken for it. A table of a few nodes with high ids (a nested graph's) stays small:
- * the engine keeps such arrays sparse.
+ * each node (about ten times faster here) and without the Map's rebuilds as it grows. The node
+ * is kept beside its entry, so a node of another model with the same id is not mistaken for it.
+ * The arrays hold ids below `capacity`, and grow by one when the next id comes; a node whose id
+ * lies further out (a few nested nodes numbered after a big graph's, which would make the arrays
+ * sparse and hashed), or whose place another node with its id holds (sub-models number their
+ * own nodes), goes in a Map beside.
  */
 export class NodeTable<T> {
-  private readonly nodes: (Node | undefined)[] = [];
-  private readonly items: (T | undefined)[] = [];
+  private readonly nodes: (Node | undefined)[];
+  private readonly items: (T | undefined)[];
+  private readonly others = new Map<Node, T>();
+
+  /** `capacity`: one more than the highest id most nodes set will have (the model's IdSource.issued). */
+  constructor(capacity = 0) {
+    this.nodes = new Array(capacity);
+    this.items = new Array(capacity);
+  }
 
   set(node: Node, item: T): void {
-    this.nodes[node.id] = node;
-    this.items[node.id] = item;
+    const id = node.id;
+    if (this.others.size === 0 || !this.others.has(node)) {
+      if (id < this.nodes.length) {
+        const held = this.nodes[id];
+        if (held === undefined || held === node) {
+          this.nodes[id] = node;
+          this.items[id] = item;
+          return;
+        }
+      } else if (id === this.nodes.length) {
+        this.nodes.push(node);
+        this.items.push(item);
+        return;
+      }
+    }
+    this.others.set(node, item);
   }
 
   get(node: Node): T | undefined {
-    return this.nodes[node.id] === node ? this.items[node.id] : undefined;
+    if (this.nodes[node.id] === node) return this.items[node.id];
+    return this.others.size === 0 ? undefined : this.others.get(node);
   }
 
   has(node: Node): boolean {
-    return this.nodes[node.id] === node;
+    return this.nodes[node.id] === node || (this.others.size > 0 && this.others.has(node));
   }
 
   delete(node: Node): void {
-    if (this.nodes[node.id] !== node) return;
-    this.nodes[node.id] = undefined;
-    this.items[node.id] = undefined;
+    if (this.nodes[node.id] === node) {
+      this.nodes[node.id] = undefined;
+      this.items[node.id] = undefined;
+    } else {
+      this.others.delete(node);
+    }
   }
 
   *entries(): Generator<[Node, T]> {
@@ -35,6 +63,7 @@ export class NodeTable<T> {
       const n = this.nodes[i];
       if (n !== undefined) yield [n, this.items[i]!];
     }
+    yield* this.others;
   }
 }
 
@@ -107,21 +136,15 @@ export class NodePositions {
 
 /**
  * A Map from nodes, in the order they were set, for the judgements of every node of a model:
- * the entry of a node with an id below `capacity` sits at that id in an array (a Map of a
- * million nodes hashes each and rebuilds its table as it grows, about ten times slower here);
- * a node with a higher id, or whose id another node holds (sub-models number their own
- * nodes), goes in a Map beside. Entries are not deleted.
+ * a NodeTable and that order. Entries are not deleted.
  */
 export class NodeMap<V> implements ReadonlyMap<Node, V> {
-  private readonly nodes: (Node | undefined)[];
-  private readonly items: (V | undefined)[];
-  private readonly others = new Map<Node, V>();
+  private readonly table: NodeTable<V>;
   private readonly order: Node[] = [];
 
-  /** `capacity`: one more than the highest id most nodes set will have. */
+  /** `capacity`: as NodeTable's. */
   constructor(capacity: number) {
-    this.nodes = new Array(capacity);
-    this.items = new Array(capacity);
+    this.table = new NodeTable<V>(capacity);
   }
 
   get size(): number {
@@ -129,41 +152,25 @@ export class NodeMap<V> implements ReadonlyMap<Node, V> {
   }
 
   set(node: Node, item: V): this {
-    const id = node.id;
-    if (id < this.nodes.length) {
-      const held = this.nodes[id];
-      if (held === undefined) {
-        this.nodes[id] = node;
-        this.items[id] = item;
-        this.order.push(node);
-        return this;
-      }
-      if (held === node) {
-        this.items[id] = item;
-        return this;
-      }
-    }
-    if (!this.others.has(node)) this.order.push(node);
-    this.others.set(node, item);
+    if (!this.table.has(node)) this.order.push(node);
+    this.table.set(node, item);
     return this;
   }
 
   get(node: Node): V | undefined {
-    const id = node.id;
-    return id < this.nodes.length && this.nodes[id] === node ? this.items[id] : this.others.get(node);
+    return this.table.get(node);
   }
 
   has(node: Node): boolean {
-    const id = node.id;
-    return (id < this.nodes.length && this.nodes[id] === node) || this.others.has(node);
+    return this.table.has(node);
   }
 
   forEach(callback: (item: V, node: Node, map: ReadonlyMap<Node, V>) => void, thisArg?: unknown): void {
-    for (const n of this.order) callback.call(thisArg, this.get(n)!, n, this);
+    for (const n of this.order) callback.call(thisArg, this.table.get(n)!, n, this);
   }
 
   *entries(): IterableIterator<[Node, V]> {
-    for (const n of this.order) yield [n, this.get(n)!];
+    for (const n of this.order) yield [n, this.table.get(n)!];
   }
 
   *keys(): IterableIterator<Node> {
@@ -171,7 +178,7 @@ export class NodeMap<V> implements ReadonlyMap<Node, V> {
   }
 
   *values(): IterableIterator<V> {
-    for (const n of this.order) yield this.get(n)!;
+    for (const n of this.order) yield this.table.get(n)!;
   }
 
   [Symbol.iterator](): IterableIterator<[Node, V]> {

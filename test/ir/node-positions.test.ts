@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ModelBuilder } from '../../src/ir/build.js';
 import type { Node } from '../../src/ir/graph.js';
-import { NodeMap, NodePositions } from '../../src/ir/node-table.js';
+import { NodeMap, NodePositions, NodeTable } from '../../src/ir/node-table.js';
 
 /** Two models whose nodes take the same ids (each model numbers its own). */
 function twoModels(): [Node[], Node[]] {
@@ -69,7 +69,7 @@ describe('NodeMap', () => {
     expect(seen).toEqual([...theirs].map(([n, v]) => `${n.id}:${v}`));
   });
 
-  it('is sized by what the model's id source issued: above every node's id', () => {
+  it("is sized by what the model's id source issued: above every node's id", () => {
     const b = new ModelBuilder({ opset: 17 });
     expect(b.model.ids.issued).toBe(0);
     let x = b.input('x', 'float32', [2]);
@@ -78,5 +78,33 @@ describe('NodeMap', () => {
     const ids = b.model.graph.nodes.map((n) => n.id);
     expect(b.model.ids.issued).toBe(Math.max(...ids) + 1);
     expect(b.model.ids.issued).toBe(ids.length);
+  });
+});
+
+describe('NodeTable', () => {
+  it('answers as a Map does through sets, deletes and sets again, with repeated ids and ids far past its arrays', () => {
+    const [a, other] = twoModels();
+    const mine = new NodeTable<string>(); // grows by the next id only: a[5] first lies far out
+    const theirs = new Map<Node, string>();
+    const steps: Array<[Node, string | null]> = [
+      [a[5]!, 'a5'], [a[0]!, 'a0'], [other[0]!, 'o0'], [a[1]!, 'a1'], [a[2]!, 'a2'], [other[2]!, 'o2'],
+      [a[0]!, null], [other[0]!, 'o0 again'], [a[0]!, 'a0 back'], [a[5]!, null], [a[3]!, 'a3'], [a[4]!, 'a4'], [a[5]!, 'a5 back'],
+      [other[2]!, null], [a[2]!, 'a2 again'],
+    ];
+    for (const [n, v] of steps) {
+      if (v === null) {
+        mine.delete(n);
+        theirs.delete(n);
+      } else {
+        mine.set(n, v);
+        theirs.set(n, v);
+      }
+      for (const m of [...a, ...other]) {
+        expect(mine.get(m)).toBe(theirs.get(m));
+        expect(mine.has(m)).toBe(theirs.has(m));
+      }
+    }
+    const byId = (e: [Node, string]): string => `${e[0].id}:${e[1]}`;
+    expect([...mine.entries()].map(byId).sort()).toEqual([...theirs].map(byId).sort());
   });
 });

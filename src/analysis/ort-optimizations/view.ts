@@ -37,9 +37,9 @@ export class OrtView {
   /**
    * Adopting: nodes with ids below this were the user's, and stand for themselves while their
    * flag in `ownSettled` is 0; once 1, the table says what they stand for (nothing, without an
-   * entry). Filling the table instead wrote two pointers per node of a million-node model, and
-   * a table holding only the few low ids that changed would be a sparse (hashed) array, slow
-   * to ask for every node. -1: a copy, where every node has its entry.
+   * entry). Filling the table instead wrote two pointers per node of a million-node model; the
+   * few low ids that change go in the table's side Map, which is slower to ask for every node
+   * than this flag. -1: a copy, where every node has its entry.
    */
   private readonly ownBelow: number = -1;
   private readonly ownSettled: Uint8Array = new Uint8Array(0);
