@@ -6,7 +6,7 @@ import { inferShapes } from '../analysis/shapes/index.js';
 import { ModelError, UsageError, WriteError } from '../errors.js';
 import { describeError, fatalResult } from '../engine/analyze-file.js';
 import { fixModel } from '../engine/fix-loop.js';
-import { lintModel } from '../engine/lint-file.js';
+import { lintModelWithPlan } from '../engine/lint-file.js';
 import type { TargetId } from '../engine/rule.js';
 import type { RuleSettings } from '../engine/run-rules.js';
 import { readModel, releaseModel, writeModel } from '../formats/index.js';
@@ -21,7 +21,7 @@ import { compareOnnx, DEFAULT_TOLERANCE, VerifyUnavailable, type VerifyResult } 
 import { formatFixesText, type FixesBlock, type PartitionCount } from '../rewrite/report.js';
 import type { CoremlEpOptions } from '../targets/coreml-ep.js';
 import type { PartitionPlan } from '../targets/partition.js';
-import { cachedPlan, planPartitions } from '../targets/plan.js';
+import { planPartitions } from '../targets/plan.js';
 import { VERSION } from '../version.js';
 import { discover } from './discover.js';
 import type { FixArgs } from './fix-args.js';
@@ -143,7 +143,7 @@ async function fixRead(model: Model, path: string, o: FixOneOptions, io: CliIo):
     rules: RULES, target: o.target, settings: o.settings, unsafe: o.unsafe,
     ...(shapes ? { inputShapes: shapes } : {}), ...(o.coremlEp?.format ? { coremlFormat: o.coremlEp.format } : {}),
   });
-  const result = lintModel(model, path, {
+  const { result, plan } = lintModelWithPlan(model, path, {
     rules: RULES, target: o.target, settings: o.settings, partitions: true,
     ...(shapes ? { inputShapes: shapes } : {}), ...(o.coremlEp ? { coremlEp: o.coremlEp } : {}),
   });
@@ -195,7 +195,6 @@ async function fixRead(model: Model, path: string, o: FixOneOptions, io: CliIo):
     verify,
   };
   if (fatal) return { result: { path, format: model.format, fatal: { message: fatal }, stats: null, diagnostics: [], fixes }, verifyFailed };
-  const plan = cachedPlan(model, o.target);
   return { result: { ...result, fixes }, verifyFailed, ...(plan ? { plan } : {}) };
 }
 

@@ -7,7 +7,7 @@ import type { Model } from '../ir/model.js';
 import type { FileResult, PartitionsBlock } from '../report/result.js';
 import type { CoremlEpOptions } from '../targets/coreml-ep.js';
 import type { PartitionPlan } from '../targets/partition.js';
-import { cachedPlan, planPartitions } from '../targets/plan.js';
+import { planPartitions } from '../targets/plan.js';
 import { partitionsBlock } from '../targets/report.js';
 import { fatalResult } from './analyze-file.js';
 import type { DebugLine } from './context.js';
@@ -57,8 +57,7 @@ export function lintFile(path: string, options: LintOptions): LintedFile {
   const keep = options.keepModel === true;
   let linted: LintedFile;
   try {
-    const result = lintModel(model, path, { ...options, consume: !keep });
-    const plan = options.partitions ? cachedPlan(model, options.target) : undefined;
+    const { result, plan } = lintModelWithPlan(model, path, { ...options, consume: !keep });
     linted = { result, model: keep ? model : null, ...(plan ? { plan } : {}) };
   } catch (e) {
     // A model that reads but cannot be analysed (a constant whose bytes are missing or
@@ -73,6 +72,11 @@ export function lintFile(path: string, options: LintOptions): LintedFile {
 }
 
 export function lintModel(model: Model, path: string, options: LintOptions): FileResult {
+  return lintModelWithPlan(model, path, options).result;
+}
+
+/** lintModel, and the partition plan behind the result's partitions when it made one (the HTML report draws it). */
+export function lintModelWithPlan(model: Model, path: string, options: LintOptions): { result: FileResult; plan?: PartitionPlan } {
   // Types the rules read: ONNX declares only the interface, so infer the rest first.
   if (model.format === 'onnx') inferShapes(model, options.inputShapes ? { inputShapes: options.inputShapes } : {});
   const stats = computeStats(model);
@@ -88,10 +92,11 @@ export function lintModel(model: Model, path: string, options: LintOptions): Fil
   const afterPlan = options.partitions ? options.rules.filter((r) => r.readsPlan?.includes(options.target)) : [];
   run.check(afterPlan.length === 0 ? options.rules : options.rules.filter((r) => !afterPlan.includes(r)));
   let partitions: PartitionsBlock | undefined;
+  let plan: PartitionPlan | undefined;
   if (options.partitions) {
     let planned = false;
     try {
-      const plan = planPartitions(model, options.target, {
+      plan = planPartitions(model, options.target, {
         ...(options.coremlEp ? { coremlEp: options.coremlEp } : {}),
         consume: options.consume ?? false,
       });
@@ -105,5 +110,6 @@ export function lintModel(model: Model, path: string, options: LintOptions): Fil
     if (planned || !options.consume) run.check(afterPlan);
     else for (const r of afterPlan) options.debug?.push({ ruleId: r.meta.id, reason: 'not run: the partition plan it reads failed' });
   }
-  return { path, format: model.format, fatal: null, stats, diagnostics: run.diagnostics(), ...(partitions ? { partitions } : {}) };
+  const result: FileResult = { path, format: model.format, fatal: null, stats, diagnostics: run.diagnostics(), ...(partitions ? { partitions } : {}) };
+  return { result, ...(plan ? { plan } : {}) };
 }
