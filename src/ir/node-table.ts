@@ -77,6 +77,7 @@ export class NodeTable<T> {
  */
 export class NodePositions {
   private readonly lists: readonly (readonly Node[])[];
+  /** Which list each id's node is in; none for one list (each node is in the first). */
   private readonly listById: Int32Array | undefined;
   private readonly placeById: Int32Array | undefined;
   private readonly byNode: Map<Node, { readonly list: number; readonly place: number }> | undefined;
@@ -90,18 +91,19 @@ export class NodePositions {
       for (let i = 0; i < list.length; i++) maxId = Math.max(maxId, list[i]!.id);
     }
     if (maxId < 4 * count + 1024) {
-      const listById = new Int32Array(maxId + 1).fill(-1);
-      const placeById = new Int32Array(maxId + 1);
+      // One list (most callers) needs no list per id: a place of -1 says "none".
+      const listById = lists.length > 1 ? new Int32Array(maxId + 1) : undefined;
+      const placeById = new Int32Array(maxId + 1).fill(-1);
       let repeated = false;
       for (let l = 0; l < lists.length && !repeated; l++) {
         const list = lists[l]!;
         for (let i = 0; i < list.length; i++) {
           const id = list[i]!.id;
-          if (listById[id] !== -1) {
+          if (placeById[id] !== -1) {
             repeated = true;
             break;
           }
-          listById[id] = l;
+          if (listById) listById[id] = l;
           placeById[id] = i;
         }
       }
@@ -119,18 +121,19 @@ export class NodePositions {
   /** The node's place in its list; undefined for a node of none. */
   of(node: Node): number | undefined {
     if (this.byNode) return this.byNode.get(node)?.place;
-    const l = this.listById![node.id];
-    if (l === undefined || l < 0) return undefined;
-    const i = this.placeById![node.id]!;
+    const i = this.placeById![node.id];
+    if (i === undefined || i < 0) return undefined;
+    const l = this.listById ? this.listById[node.id]! : 0;
     return this.lists[l]![i] === node ? i : undefined;
   }
 
   /** Which list holds the node; undefined for a node of none. */
   listOf(node: Node): number | undefined {
     if (this.byNode) return this.byNode.get(node)?.list;
-    const l = this.listById![node.id];
-    if (l === undefined || l < 0) return undefined;
-    return this.lists[l]![this.placeById![node.id]!] === node ? l : undefined;
+    const i = this.placeById![node.id];
+    if (i === undefined || i < 0) return undefined;
+    const l = this.listById ? this.listById[node.id]! : 0;
+    return this.lists[l]![i] === node ? l : undefined;
   }
 }
 

@@ -31,6 +31,21 @@ describe('NodePositions', () => {
     }
   });
 
+  it('answers the same for one list, which it keeps without a list per id', () => {
+    const [a, other] = twoModels();
+    const some = [a[4]!, a[1]!, a[2]!]; // out of id order, and not every node
+    const p = new NodePositions([some]);
+    for (const n of a) {
+      const at = some.indexOf(n);
+      expect(p.of(n)).toBe(at >= 0 ? at : undefined);
+      expect(p.listOf(n)).toBe(at >= 0 ? 0 : undefined);
+    }
+    for (const n of other) expect(p.of(n)).toBeUndefined();
+    // An id twice in the one list: a Map keeps both places apart.
+    const twice = new NodePositions([[a[0]!, other[0]!]]);
+    expect([twice.of(a[0]!), twice.of(other[0]!)]).toEqual([0, 1]);
+  });
+
   it('keeps both nodes apart when the lists repeat an id (sub-models number their own nodes)', () => {
     const [a, b] = twoModels();
     const p = new NodePositions([a, b]);
