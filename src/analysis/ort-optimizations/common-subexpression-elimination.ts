@@ -21,7 +21,7 @@ export const commonSubexpressionElimination: GraphPass = {
   ortName: 'CommonSubexpressionElimination',
   keepsShapes: true,
   run(view: OrtView, graph: Graph): boolean {
-    if (!mayRepeat(graph)) return false;
+    if (!mayRepeat(view, graph)) return false;
     const classes = new ValueClasses();
     // Nodes are bucketed by a number made from op and input classes; the first node of a
     // bucket is compared exactly, and attribute keys (sorting, strings) are made only for a
@@ -147,12 +147,13 @@ class OpIds {
  * two such nodes. Checked with a hash per node in a typed array, sorted: on a big graph with
  * nothing to merge (the usual case) that costs a tenth of the value numbering's tables.
  */
-function mayRepeat(graph: Graph): boolean {
+function mayRepeat(view: OrtView, graph: Graph): boolean {
   // The supported nodes' places in the graph's list, and their hashes: arrays at the list's
   // size, not a filtered list grown one node at a time.
   const all = graph.nodes;
-  const places = new Int32Array(all.length);
-  const hashes = new Int32Array(all.length);
+  const lists = scratchOf(view, 3 * all.length);
+  const places = lists.subarray(0, all.length);
+  const hashes = lists.subarray(all.length, 2 * all.length);
   const opHashes = new Map<string, number>();
   let count = 0;
   for (let p = 0; p < all.length; p++) {
@@ -166,7 +167,9 @@ function mayRepeat(graph: Graph): boolean {
     places[count] = p;
     hashes[count++] = key;
   }
-  const sorted = hashes.slice(0, count).sort();
+  const sorted = lists.subarray(2 * all.length, 2 * all.length + count);
+  sorted.set(hashes.subarray(0, count));
+  sorted.sort();
   const repeated = new Set<number>();
   for (let k = 1; k < sorted.length; k++) if (sorted[k] === sorted[k - 1]) repeated.add(sorted[k]!);
   if (repeated.size === 0) return false;
@@ -194,6 +197,19 @@ function mayRepeat(graph: Graph): boolean {
     entry.attrs.add(attrs);
   }
   return false;
+}
+
+/**
+ * Scratch Int32s for mayRepeat, kept with the view for the next round: an ArrayBuffer that
+ * outlives a young-generation collection counts as V8's external memory until the next full
+ * collection, and enough of it forces one (of the whole heap: about a second on a million nodes).
+ */
+const scratch = new WeakMap<OrtView, Int32Array>();
+
+function scratchOf(view: OrtView, size: number): Int32Array {
+  let lists = scratch.get(view);
+  if (lists === undefined || lists.length < size) scratch.set(view, (lists = new Int32Array(size)));
+  return lists;
 }
 
 /** A number for a value before any merge: from its producer's id, else from its name (a hash: equal values, equal numbers). */
