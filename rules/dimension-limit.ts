@@ -64,12 +64,16 @@ export default defineRule<Options>({
       }
       if (!ane || n.kind === 'const' || n.op === 'Constant') continue;
       // Not a convolution: A8 saw the same limit on embedding tables, so warn where such a
-      // tensor is made (node outputs) or first read (constants and graph inputs).
+      // tensor is made (node outputs) or first read (constants and graph inputs). Loops that
+      // allocate only for an offender: this runs for every node of the model.
       const offenders: Offender[] = [];
-      n.outputs.forEach((v, i) => add(offenders, `output ${i}`, v, limit));
-      n.inputs.forEach((v, i) => {
-        if (v && (v.producer === null || v.producer.kind === 'const' || v.producer.op === 'Constant')) add(offenders, `input ${i}`, v, limit);
-      });
+      const outputs = n.outputs;
+      for (let i = 0; i < outputs.length; i++) add(offenders, 'output', i, outputs[i], limit);
+      const inputs = n.inputs;
+      for (let i = 0; i < inputs.length; i++) {
+        const v = inputs[i];
+        if (v && (v.producer === null || v.producer.kind === 'const' || v.producer.op === 'Constant')) add(offenders, 'input', i, v, limit);
+      }
       if (offenders.length === 0) continue;
       findings.push({
         nodes: [n],
@@ -92,33 +96,34 @@ export default defineRule<Options>({
  */
 function convOffenders(n: Node, limit: number, ane: boolean): Offender[] {
   const out: Offender[] = [];
-  add(out, 'input', n.input('x') ?? n.inputs[0], limit);
+  add(out, 'input', undefined, n.input('x') ?? n.inputs[0], limit);
   const weight = n.input('weight') ?? (n.inputNames ? undefined : n.inputs[1]);
-  if (weight) add(out, 'weight', weight, limit);
+  if (weight) add(out, 'weight', undefined, weight, limit);
   else {
     // NeuralNetwork convolutions carry their weights as a parameter.
     const w = n.attrs.get('weights');
-    if (w?.type === 'tensor') addShape(out, 'weight', 'weights', w.value.dims, limit);
+    if (w?.type === 'tensor') addShape(out, 'weight', undefined, 'weights', w.value.dims, limit);
   }
-  if (ane || n.kind === 'conv') add(out, 'output', n.outputs[0], limit);
+  if (ane || n.kind === 'conv') add(out, 'output', undefined, n.outputs[0], limit);
   return out;
 }
 
-function add(out: Offender[], role: string, v: Value | null | undefined, limit: number): void {
+/** Adds `v` to `out` when an axis of its shape is above the limit; its role is `role`, then `index` when given. */
+function add(out: Offender[], role: string, index: number | undefined, v: Value | null | undefined, limit: number): void {
   if (!v) return;
   const shape = shapeOf(v);
-  if (shape) addShape(out, role, v.name, shape, limit);
+  if (shape) addShape(out, role, index, v.name, shape, limit);
 }
 
-function addShape(out: Offender[], role: string, name: string, shape: readonly Dim[], limit: number): void {
+function addShape(out: Offender[], role: string, index: number | undefined, name: string, shape: readonly Dim[], limit: number): void {
   // Symbolic and unknown dimensions are never guessed. A loop that allocates only for an
-  // offender: this runs for every value of the model.
+  // offender (the role's text too): this runs for every value of the model.
   let axes: number[] | undefined;
   for (let i = 0; i < shape.length; i++) {
     const d = shape[i];
     if (typeof d === 'number' && d > limit) (axes ??= []).push(i);
   }
-  if (axes) out.push({ role, name, shape, axes });
+  if (axes) out.push({ role: index === undefined ? role : `${role} ${index}`, name, shape, axes });
 }
 
 function shapeOf(v: Value): readonly Dim[] | undefined {
