@@ -5,11 +5,6 @@ import { readModel } from '../formats/index.js';
 import type { Model } from '../ir/model.js';
 import type { FileResult } from '../report/result.js';
 
-export interface AnalyzeOptions {
-  /** Keep the model in the result for callers that go on (fix, convert). */
-  readonly keepModel?: boolean;
-}
-
 export interface AnalyzedFile {
   readonly result: FileResult;
   readonly model: Model | null;
