@@ -108,7 +108,7 @@ export function partition(judgement: Judgement, options: PartitionOptions = {}):
       for (const end of ends) {
         const nodes: Node[] = new Array(end - from);
         for (let k = from; k < end; k++) nodes[k - from] = judged[members[k]!]!;
-        groups.push({ nodes, accelerated: side === 1, device: deviceOf(members.subarray(from, end), devices), graph: g });
+        groups.push({ nodes, accelerated: side === 1, device: deviceOf(members, from, end, devices), graph: g });
         from = end;
       }
     }
@@ -145,11 +145,11 @@ function positionsOf(root: Graph, wanted: ReadonlySet<Node>): Map<Node, number> 
   return order;
 }
 
-/** The device most of a group's members (indices into `devices`) are placed on. */
-function deviceOf(members: Int32Array, devices: readonly Device[]): Device {
+/** The device most of a group's members (`members[from, end)`, indices into `devices`) are placed on. */
+function deviceOf(members: readonly number[], from: number, end: number, devices: readonly Device[]): Device {
   const count = new Map<Device, number>();
-  for (const i of members) {
-    const d = devices[i]!;
+  for (let k = from; k < end; k++) {
+    const d = devices[members[k]!]!;
     count.set(d, (count.get(d) ?? 0) + 1);
   }
   return [...count].sort((a, b) => b[1] - a[1])[0]![0];
@@ -166,22 +166,23 @@ function holderIn(graph: Graph, n: Node): Node | undefined {
  * Producer → reader edges among the judged nodes of one graph (a reader inside a nested graph
  * counts as the node that holds it), in compressed rows: node i's readers are
  * `targets[start[i] .. start[i + 1])`, once per use, in the order of its outputs and their uses.
+ * Arrays of small integers, as the walk's lists (see WalkLists for why not Int32Arrays).
  */
 interface Dag {
   readonly nodes: readonly Node[];
-  readonly start: Int32Array;
-  readonly targets: Int32Array;
-  readonly inDegree: Int32Array;
+  readonly start: readonly number[];
+  readonly targets: readonly number[];
+  readonly inDegree: readonly number[];
 }
 
 function buildDag(graph: Graph, nodes: readonly Node[]): Dag {
   const position = new NodePositions([nodes]);
-  const start = new Int32Array(nodes.length + 1);
-  const inDegree = new Int32Array(nodes.length);
-  // Room for every use first (a count, then one array), cut to the edges kept.
+  const start = zeros(nodes.length + 1);
+  const inDegree = zeros(nodes.length);
+  // Room for every use first (a count, then one array); the edges kept are the first `start[n]`.
   let uses = 0;
   for (let i = 0; i < nodes.length; i++) for (const o of nodes[i]!.outputs) uses += o.uses.length;
-  const targets = new Int32Array(uses);
+  const targets = zeros(uses);
   let edges = 0;
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i]!;
@@ -198,29 +199,36 @@ function buildDag(graph: Graph, nodes: readonly Node[]): Dag {
     }
   }
   start[nodes.length] = edges;
-  return { nodes, start, targets: targets.subarray(0, edges), inDegree };
+  return { nodes, start, targets, inDegree };
 }
 
 /**
- * The lists a walk works in, one Int32Array of the judged node count each, made once per graph
- * for both sides' walks. Lists made per walk were 40 MB on a million-node graph, and an
+ * The lists a walk works in, each of the judged node count, made once per graph for both sides'
+ * walks. They, and the DAG's, are arrays of small integers rather than Int32Arrays: an
  * ArrayBuffer that outlives a young-generation collection counts as V8's external memory until
- * the next full collection: enough of it forces one, of the whole heap (0.8 to 1 s on that graph).
+ * the next full collection, and 64 MB more of it than at the last one starts one, of the whole
+ * heap (0.8 to 1 s on a million-node graph). There these lists are 27 MB as Int32Arrays, and
+ * with them the lint's other typed arrays since the read's full collection came within 8 MB of
+ * that line. On V8's own heap they count toward its limit instead, which is far off by then.
  */
 class WalkLists {
-  readonly inDegree: Int32Array;
-  readonly queue: Int32Array;
-  readonly deferred: Int32Array;
-  readonly members: Int32Array;
-  readonly border: Int32Array;
+  readonly inDegree: number[];
+  readonly queue: number[];
+  readonly deferred: number[];
+  readonly members: number[];
+  readonly border: number[];
 
   constructor(n: number) {
-    this.inDegree = new Int32Array(n);
-    this.queue = new Int32Array(n);
-    this.deferred = new Int32Array(n);
-    this.members = new Int32Array(n);
-    this.border = new Int32Array(n);
+    this.inDegree = zeros(n);
+    this.queue = zeros(n);
+    this.deferred = zeros(n);
+    this.members = zeros(n);
+    this.border = zeros(n);
   }
+}
+
+function zeros(n: number): number[] {
+  return new Array<number>(n).fill(0);
 }
 
 /**
@@ -231,11 +239,11 @@ class WalkLists {
  * queue once (it reaches in-degree 0, or was deferred by the round before) and joins one group,
  * so every list fits in one array of the node count (WalkLists).
  */
-function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1, lists: WalkLists): { members: Int32Array; ends: number[] } {
+function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1, lists: WalkLists): { members: readonly number[]; ends: number[] } {
   const { nodes, start, targets } = dag;
   const n = nodes.length;
   const { inDegree, members, border } = lists;
-  inDegree.set(dag.inDegree);
+  for (let i = 0; i < n; i++) inDegree[i] = dag.inDegree[i]!;
   let { queue, deferred } = lists;
   let queued = 0;
   for (let i = 0; i < n; i++) if (inDegree[i] === 0) queue[queued++] = i;
@@ -278,7 +286,8 @@ function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1, lists: WalkList
     }
   }
   close();
-  return { members: members.subarray(0, joined), ends };
+  // members[0, joined) are this walk's; the rest is an earlier walk's (the lists are reused).
+  return { members, ends };
 }
 
 function findBoundaries(partitions: readonly Partition[], partitionOf: PartitionPlan['partitionOf']): Boundary[] {
