@@ -169,15 +169,12 @@ export class StringMap<V> {
   }
 
   /**
-   * A table for the entries there are (or `entries`, when room is reserved), half full at most:
-   * probes of a linear table stay within a cache line or two at that, and a table twice as big
-   * (a million names: 32 MB instead of 16) is memory first touched for nothing. Hashes are
-   * taken from the old table, not computed again; deleted entries are dropped from the lists
-   * when there are any.
+   * A table for the entries there are (or `entries`, when room is reserved), 30% full at most. Hashes are taken from the old
+   * table, not computed again; deleted entries are dropped from the lists when there are any.
    */
   private rebuild(entries = this.count): void {
     let n = MIN_SLOTS;
-    while (0.5 * n < entries + 1) n *= 2;
+    while (0.3 * n < entries + 1) n *= 2;
     // Where each entry of the lists goes (only when deleted ones leave holes to close).
     let moved: Int32Array | undefined;
     if (this.count < this.used) {
