@@ -84,4 +84,73 @@ describe('partitioning (E1 walk)', () => {
     x.type = { kind: 'tensor', dtype: 'float16', shape: [2, 8] };
     expect(valueBytes(x)).toBe(32);
   });
+
+  it('groups random graphs as a plain walk with fresh state for each side does', () => {
+    // The walk reuses its lists from one side to the next (and keeps them in arrays by index):
+    // a reference written with Sets and lists made afresh must group every node the same way.
+    let seed = 7;
+    const random = (k: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % k;
+    };
+    for (let trial = 0; trial < 150; trial++) {
+      const b = new ModelBuilder();
+      const values = [b.input('x', 'float32', [4])];
+      const size = 3 + random(30);
+      for (let i = 0; i < size; i++) {
+        const a = values[random(values.length)]!;
+        const ins = random(2) === 0 ? [a] : [a, values[random(values.length)]!];
+        values.push(b.op(ins.length === 1 ? 'Relu' : 'Add', ins, {}, { name: `n${i}` }));
+      }
+      b.output(values[values.length - 1]!);
+      const flags = new Map(b.model.graph.nodes.map((n) => [n, random(3) !== 0]));
+      const plan = partition(judge(b.model, (n) => flags.get(n)!));
+      const got = plan.partitions.map((p) => `${p.accelerated ? 'ane' : 'cpu'}:${p.nodes.map((n) => n.label).join(',')}`).sort();
+      expect(got, `trial ${trial}`).toEqual(referenceGroups(b.model.graph.nodes, flags).sort());
+    }
+  });
 });
+
+/** CreateSupportedPartitionNodeGroups as partition.ts's comment tells it, for both sides, with nothing shared. */
+function referenceGroups(nodes: readonly Node[], accelerated: ReadonlyMap<Node, boolean>): string[] {
+  const out: string[] = [];
+  for (const side of [true, false]) {
+    const inDegree = new Map<Node, number>(nodes.map((n) => [n, 0]));
+    const readers = (n: Node): Node[] => n.outputs.flatMap((o) => o.uses.map((u) => u.node)).filter((r) => r !== n && inDegree.has(r));
+    for (const n of nodes) for (const r of readers(n)) inDegree.set(r, inDegree.get(r)! + 1);
+    let queue = nodes.filter((n) => inDegree.get(n) === 0);
+    let deferred: Node[] = [];
+    let group: Node[] = [];
+    let border = new Set<Node>();
+    const close = (): void => {
+      if (group.length > 0) out.push(`${side ? 'ane' : 'cpu'}:${group.map((n) => n.label).join(',')}`);
+      group = [];
+      border = new Set();
+    };
+    while (queue.length > 0 || deferred.length > 0) {
+      if (queue.length === 0) {
+        close();
+        queue = deferred;
+        deferred = [];
+        continue;
+      }
+      const n = queue.shift()!;
+      const member = accelerated.get(n) === side;
+      if (!member && border.has(n)) {
+        deferred.push(n);
+        continue;
+      }
+      if (member) {
+        group.push(n);
+        border.delete(n);
+      }
+      for (const r of readers(n)) {
+        if (member) border.add(r);
+        inDegree.set(r, inDegree.get(r)! - 1);
+        if (inDegree.get(r) === 0) queue.push(r);
+      }
+    }
+    close();
+  }
+  return out;
+}
