@@ -22,6 +22,13 @@ export function isDeterministic(n: Node): boolean {
   return false;
 }
 
+/** What a graph without Shape nodes is given for ONNX's shape gaps: nothing asks them. */
+const NO_GAPS: OnnxShapeGaps = { shapeless: new Set(), dynamic: new Set() };
+
+function isShape(n: Node): boolean {
+  return n.op === 'Shape' && (n.domain === '' || n.domain === 'ai.onnx');
+}
+
 /**
  * ConstantFolding (onnxruntime core/optimizer/constant_folding.cc), in graph order:
  * - an If whose condition is a constant initializer is replaced by the nodes of the branch it
@@ -35,12 +42,6 @@ export function isDeterministic(n: Node): boolean {
  * Constant nodes are initializers from the moment ONNX Runtime loads the model, so they fold
  * here too. DequantizeLinear is not folded on its own (ONNX Runtime keeps QDQ units).
  */
-const NO_GAPS: OnnxShapeGaps = { shapeless: new Set(), dynamic: new Set() };
-
-function isShape(n: Node): boolean {
-  return n.op === 'Shape' && (n.domain === '' || n.domain === 'ai.onnx');
-}
-
 export const constantFolding: GraphPass = {
   id: 'constant-folding',
   ortName: 'ConstantFolding',
