@@ -4,6 +4,7 @@ import { inferShapes } from '../../src/analysis/shapes/index.js';
 import { ModelBuilder } from '../../src/ir/build.js';
 import type { Node } from '../../src/ir/graph.js';
 import type { Model } from '../../src/ir/model.js';
+import { ifModel } from '../helpers/if-model.js';
 
 /**
  * The nodes a view's node stands for, through removals, merges and new nodes, must not depend
@@ -59,5 +60,25 @@ describe('the nodes an ONNX Runtime view node stands for', () => {
       'mul: mul,relu',
       'removed2: unused2= made=unused,relu',
     ]);
+  });
+
+  it('keep an original that lives on outside a dropped branch, copied or adopted', () => {
+    // A node made in a branch stands for a node of the main graph; dropping the branch must not
+    // record that main-graph node as removed. Adopted, the main-graph node has no entry of its
+    // own: it stands for itself.
+    const dropStory = (adopt: boolean): string[] => {
+      const model = ifModel();
+      inferShapes(model, {});
+      const view = new OrtView(model, { adopt });
+      const main = view.model.graph;
+      const ifNode = main.nodes.find((n) => n.label === 'if')!;
+      const branch = ifNode.subgraphs().find(([slot]) => slot === 'then_branch')![1];
+      const mainPre = main.nodes.find((n) => n.label === 'pre')!;
+      view.addNode(branch, { op: 'Identity', kind: 'identity', inputs: [mainPre.outputs[0]!], outputs: ['made_out'], name: 'made' }, [mainPre]);
+      view.dropGraph(branch, 'test', 'branch not taken');
+      return [...view.removed.keys()].map((n) => n.label).sort();
+    };
+    expect(dropStory(true)).toEqual(dropStory(false));
+    expect(dropStory(true)).toEqual(['neg']);
   });
 });

@@ -4,6 +4,7 @@ import { ModelBuilder } from '../../src/ir/build.js';
 import { graphsWithin, type Model } from '../../src/ir/model.js';
 import { partition, valueBytes } from '../../src/targets/partition.js';
 import { decision, type Decision, type Judgement } from '../../src/targets/types.js';
+import { ifModel } from '../helpers/if-model.js';
 
 /** A judgement that accelerates exactly the nodes whose op is in `ops`. */
 function judge(model: Model, accelerated: (n: Node) => boolean): Judgement {
@@ -60,16 +61,7 @@ describe('partitioning (E1 walk)', () => {
   });
 
   it('partitions nested graphs on their own; an outer value read in a body crosses into the body\'s partition', () => {
-    const b = new ModelBuilder();
-    const x = b.input('x', 'float32', [2]);
-    const c = b.input('c', 'bool', []);
-    const pre = b.op('Relu', [x], {}, { name: 'pre' });
-    const then = b.subgraph('then_branch');
-    b.output(b.op('Neg', [pre], {}, { graph: then, name: 'neg' }), 'float32', [2], then);
-    const other = b.subgraph('else_branch');
-    b.output(b.op('Abs', [pre], {}, { graph: other, name: 'abs' }), 'float32', [2], other);
-    b.output(b.op('If', [c], { then_branch: then, else_branch: other }, { name: 'if' }));
-    const plan = partition(judge(b.model, (n) => n.op !== 'If'));
+    const plan = partition(judge(ifModel(), (n) => n.op !== 'If'));
     expect(plan.partitions.map((p) => `${p.graph.path}:${p.nodes.map((n) => n.label).join(',')}`)).toEqual([
       'main:pre', 'main:if', 'main/if.then_branch:neg', 'main/if.else_branch:abs',
     ]);

@@ -264,13 +264,11 @@ export class OrtView {
       if (ns instanceof Array) for (const o of ns) alive.add(o);
       else alive.add(ns);
     }
-    if (this.ownBelow >= 0) {
-      for (const graph of graphsWithin(this.model.graph)) {
-        for (const n of graph.nodes) if (!n.removed && !gone.has(n) && this.standsForItself(n)) alive.add(n);
-      }
-    }
+    // An adopted node of the user's that stays and stands for itself has no entry: it is asked
+    // of each original here, instead of a walk over every node for them.
+    const lives = (o: Node): boolean => alive.has(o) || (!o.removed && !gone.has(o) && this.standsForItself(o));
     for (const n of dropped) {
-      for (const o of this.originsOf(n)) if (!alive.has(o)) this.removed.set(o, { pass, reason });
+      for (const o of this.originsOf(n)) if (!lives(o)) this.removed.set(o, { pass, reason });
       this.forgetOrigins(n);
     }
   }
