@@ -12,18 +12,21 @@ import type { Attribute } from '../../ir/attribute.js';
 import { Graph, Value } from '../../ir/graph.js';
 import { Model } from '../../ir/model.js';
 import { beginTask, type ProgressTask } from '../../ir/progress.js';
+import type { Tensor } from '../../ir/tensor.js';
 import type { ValueType } from '../../ir/types.js';
 import type { Decoded } from '../wire/decoded.js';
-import { WireDecoder } from '../wire/decode.js';
+import { MAX_DEPTH, WireDecoder } from '../wire/decode.js';
 import { ByteSource } from '../wire/source.js';
 import type { FieldSpans } from '../wire/spans.js';
+import { AttributeScanner } from './attribute-scan.js';
 import { dtypeFromOnnx } from './dtypes.js';
 import { onnxKind } from './kinds.js';
 import { sortNodes } from './node-order.js';
 import { NodeScanner } from './node-scan.js';
 import { NO_SPANS, type FunctionMessage, type GraphMessage, type NodeMessage } from './messages.js';
 import { ATTRIBUTE, MODEL, NODE, TENSOR } from './schema.js';
-import { numbersOf, tensorFromProto, type TensorContext } from './tensor.js';
+import { numbersOf, rawDataTensorOf, tensorFromProto, type TensorContext } from './tensor.js';
+import { TensorScanner } from './tensor-scan.js';
 import { typeOf } from './value-types.js';
 
 /** What the ONNX writer needs to copy untouched parts of the original file. */
@@ -117,9 +120,13 @@ class GraphReader {
     private readonly task?: ProgressTask,
   ) {
     this.scanner = new NodeScanner(decoder);
+    this.attributeScanner = new AttributeScanner(decoder);
+    this.tensorScanner = new TensorScanner(decoder);
   }
 
   private readonly scanner: NodeScanner;
+  private readonly attributeScanner: AttributeScanner;
+  private readonly tensorScanner: TensorScanner;
 
   /** Builds `graph` from its message, which is `depth` messages deep in the file. */
   fill(graph: Graph, proto: GraphMessage, depth: number): void {
@@ -130,12 +137,25 @@ class GraphReader {
     const define = (name: string, type: ValueType | null): Value => graph.tryNewValue(name, type) ?? fail(`value '${name}' is defined twice`);
 
     // Initializers are decoded one at a time too; the writer finds each by its field's offset.
+    // Most are scanned (tensor-scan.ts); past the nesting limit the decoder refuses them.
     const initializers = proto.initializer ?? NO_SPANS;
+    const ts = this.tensorScanner;
+    const scan = depth + 1 <= MAX_DEPTH;
     for (let i = 0; i < initializers.length; i++) {
-      const t = this.decoder.decode<TensorProto>(TENSOR, initializers.start(i), initializers.end(i), depth + 1);
+      const start = initializers.start(i);
+      const end = initializers.end(i);
       const origin = initializers.fieldStart(i);
-      const tensor = tensorFromProto(t, this.ctx, origin);
-      const v = define(t.name ?? '', { kind: 'tensor', dtype: tensor.dtype, shape: tensor.dims });
+      let name: string;
+      let tensor: Tensor;
+      if (scan && ts.scan(start, end)) {
+        name = ts.name;
+        tensor = rawDataTensorOf(name, ts.dataType, ts.dims, ts.raw!, this.ctx, origin);
+      } else {
+        const t = this.decoder.decode<TensorProto>(TENSOR, start, end, depth + 1);
+        name = t.name ?? '';
+        tensor = tensorFromProto(t, this.ctx, origin);
+      }
+      const v = define(name, { kind: 'tensor', dtype: tensor.dtype, shape: tensor.dims });
       v.constant = tensor;
       v.origin = origin;
       graph.initializers.push(v);
@@ -187,8 +207,17 @@ class GraphReader {
       // Attributes (subgraphs need the node as their parent for paths and scoping).
       if (s.attributeCount === 0) continue;
       const attributes = s.attributes;
+      // Past the nesting limit the schema's decoder refuses the attribute: the scan must not take it.
+      const scan = depth + 2 <= MAX_DEPTH;
       let nested = false;
       for (let i = 0; i < 3 * s.attributeCount; i += 3) {
+        const scanned = scan ? this.attributeScanner.scan(attributes[i + 1]!, attributes[i + 2]!, attributes[i]!) : undefined;
+        if (scanned !== undefined) {
+          const attrName = this.attributeScanner.name;
+          if (node.attrs.has(attrName)) fail(`node '${node.label}' has attribute '${attrName}' twice`);
+          node.initAttr(attrName, scanned);
+          continue;
+        }
         const a = this.decoder.decode<AttributeProto>(ATTRIBUTE, attributes[i + 1]!, attributes[i + 2]!, depth + 2);
         const attrName = a.name ?? '';
         if (node.attrs.has(attrName)) fail(`node '${node.label}' has attribute '${attrName}' twice`);

@@ -30,31 +30,48 @@ export function tensorFromProto(t: Decoded<TensorProto>, ctx: TensorContext, ori
 }
 
 function lazyTensor(t: Decoded<TensorProto>, ctx: TensorContext): Tensor {
+  const name = t.name ?? '';
   const dtype = dtypeFromOnnx(t.data_type);
   const dims = numbersOf(t.dims, ctx);
+  const expected = expectedBytes(name, dtype, dims, ctx);
+  if (t.data_location === EXTERNAL) return externalTensor(t, dtype, dims, expected, ctx);
+  if (t.raw_data !== undefined) return rawTensor(name, dtype, dims, expected, t.raw_data, ctx);
+  const count = dims.reduce((a, b) => a * b, 1);
+  return typedFieldTensor(t, dtype, dims, count, expected, ctx);
+}
+
+/**
+ * The tensor of a TensorProto that holds name, data_type, dims and raw_data only, as read by
+ * a scan of its fields (tensor-scan.ts): the same tensor, and the same errors, as
+ * tensorFromProto makes of the decoded message.
+ */
+export function rawDataTensorOf(name: string, dataType: number | undefined, dims: number[], raw: Bytes, ctx: TensorContext, origin: unknown): Tensor {
+  const dtype = dtypeFromOnnx(dataType);
+  const tensor = rawTensor(name, dtype, dims, expectedBytes(name, dtype, dims, ctx), raw, ctx);
+  tensor.origin = origin;
+  return tensor;
+}
+
+/** The element bytes `dims` of `dtype` take (undefined for strings), once the dims are checked. */
+function expectedBytes(name: string, dtype: DType, dims: readonly number[], ctx: TensorContext): number | undefined {
   for (const d of dims) {
     if (!Number.isSafeInteger(d) || d < 0) {
-      throw new ModelError(`tensor '${t.name ?? ''}' has an invalid dimension ${d}`, ctx.file);
+      throw new ModelError(`tensor '${name}' has an invalid dimension ${d}`, ctx.file);
     }
   }
-  const count = dims.reduce((a, b) => a * b, 1);
-  const expected = byteSize(dtype, count);
+  return byteSize(dtype, dims.reduce((a, b) => a * b, 1));
+}
 
-  if (t.data_location === EXTERNAL) return externalTensor(t, dtype, dims, expected, ctx);
-
-  if (t.raw_data !== undefined) {
-    const raw = t.raw_data;
-    // raw_data holds exactly dtype × dims bytes: any other size would be misread element by element.
-    if (expected !== undefined && raw.length !== expected) {
-      throw new ModelError(`tensor '${t.name ?? ''}': ${dtype}[${dims.join(',')}] needs ${expected} bytes but raw_data holds ${raw.length}`, ctx.file);
-    }
-    // Bytes the decoder kept (a small constant) are the tensor's: there is nothing left to load.
-    if (raw.data !== undefined && dtype !== 'string') {
-      return Tensor.fromBytes(dtype, dims, raw.data, { kind: 'file', file: ctx.file, offset: raw.offset, length: raw.length });
-    }
-    return rawDataTensor(dtype, dims, raw, ctx);
+function rawTensor(name: string, dtype: DType, dims: number[], expected: number | undefined, raw: Bytes, ctx: TensorContext): Tensor {
+  // raw_data holds exactly dtype × dims bytes: any other size would be misread element by element.
+  if (expected !== undefined && raw.length !== expected) {
+    throw new ModelError(`tensor '${name}': ${dtype}[${dims.join(',')}] needs ${expected} bytes but raw_data holds ${raw.length}`, ctx.file);
   }
-  return typedFieldTensor(t, dtype, dims, count, expected, ctx);
+  // Bytes the decoder kept (a small constant) are the tensor's: there is nothing left to load.
+  if (raw.data !== undefined && dtype !== 'string') {
+    return Tensor.fromBytes(dtype, dims, raw.data, { kind: 'file', file: ctx.file, offset: raw.offset, length: raw.length });
+  }
+  return rawDataTensor(dtype, dims, raw, ctx);
 }
 
 // Loaders are made in functions of their own, so that only tensors that need one pay for

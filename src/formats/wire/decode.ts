@@ -64,13 +64,11 @@ export class WireDecoder {
       }
     }
     if (this.pos !== end) this.fail(end, 'a field runs past the end of its message');
-    // Arrays grown by push keep room for 16 or more elements; a big graph has millions of
-    // two-element ones (a node's inputs). Exact-size copies hold a third of the memory.
     const repeated = schema.repeatedNames ?? repeatedNames(schema);
     for (let r = 0; r < repeated.length; r++) {
       const name = repeated[r]!;
       const list = msg[name];
-      if (list !== undefined && Array.isArray(list) && list.length > 1 && list.length < 64) msg[name] = list.slice();
+      if (list !== undefined && Array.isArray(list)) msg[name] = exactSize(list);
       else if (list instanceof FieldSpans) list.trim();
     }
     return msg as Decoded<T>;
@@ -105,6 +103,31 @@ export class WireDecoder {
     return this.varint(end);
   }
 
+  /** Reads an int32 varint at the cursor (an enum, say), which must end before `end`. */
+  readInt32(end: number): number {
+    return this.scalar('int32', end) as number;
+  }
+
+  /**
+   * Reads the length-delimited packed run at the cursor into `out`, as decode() reads one it
+   * keeps in memory; false, with the cursor moved, when the run is long enough for decode()
+   * to leave on disk (a reader with a hot path of its own then leaves the message to decode).
+   */
+  readShortPacked(kind: ScalarKind, end: number, out: number[]): boolean {
+    const len = this.lengthPrefix(end);
+    if (len > INLINE_PACKED) return false;
+    const body = this.pos;
+    const i = this.at(body, len);
+    decodePackedRange(this.buf, i, i + len, kind, out, this.src.name, body);
+    this.pos = body + len;
+    return true;
+  }
+
+  /** Reads the little-endian 32-bit float at the cursor, which must end by `end`. */
+  readFloat(end: number): number {
+    return this.scalar('float', end) as number;
+  }
+
   /** Reads a length prefix at the cursor and checks its body ends by `end`; the cursor is then at the body. */
   readLength(end: number): number {
     return this.lengthPrefix(end);
@@ -116,6 +139,14 @@ export class WireDecoder {
     const s = intern ? this.interned(start, len) : this.string(start, len);
     this.pos = start + len;
     return s;
+  }
+
+  /** The `len` bytes at the cursor as a bytes field (kept in memory only when small); the cursor moves past them. */
+  readBytes(len: number): Bytes {
+    const start = this.pos;
+    const b = this.bytes(start, len);
+    this.pos = start + len;
+    return b;
   }
 
   /** Makes the `len` bytes at `pos` addressable: where they start in `window`, until the next read. */
@@ -409,6 +440,15 @@ export class WireDecoder {
   private fail(at: number, what: string): never {
     throw new ModelError(`malformed protobuf at byte ${at}: ${what}`, this.src.name);
   }
+}
+
+/**
+ * A short list grown by push, copied at its exact size. Such arrays keep room for 16 or more
+ * elements; a big graph has millions of two-element ones (a node's inputs), and exact-size
+ * copies hold a third of the memory.
+ */
+export function exactSize<T>(list: T[]): T[] {
+  return list.length > 1 && list.length < 64 ? list.slice() : list;
 }
 
 /** File windows: the first after a jump, and the largest. */
