@@ -129,19 +129,16 @@ export class Graph {
    * newValue (or are private unnamed values) and have no producer yet. Records uses and
    * producers. The node is not marked changed: it is the original.
    */
-  appendNode(spec: {
-    op: string; domain: string; kind: string; name: string; origin: unknown;
-    inputs: (Value | null)[]; outputs: Value[];
-  }): Node {
-    const node = new Node(this.ids.take(), this, spec.name, spec.op, spec.domain, spec.kind, undefined, spec.inputs, spec.outputs);
-    node.origin = spec.origin;
-    const inputs = spec.inputs;
+  appendNode(op: string, domain: string, kind: string, name: string, origin: unknown, inputs: (Value | null)[], outputs: Value[]): Node {
+    // Arguments, not an object of them: a million-node read would make a million such objects.
+    const node = new Node(this.ids.take(), this, name, op, domain, kind, undefined, inputs, outputs);
+    node.origin = origin;
     for (let i = 0; i < inputs.length; i++) {
       const v = inputs[i];
       if (v) addUse(v, { node, index: i });
     }
-    for (const v of spec.outputs) v.producer = node;
-    node.label = this.uniqueLabel(spec.name || `${spec.op}_${this.nodes.length}`);
+    for (let i = 0; i < outputs.length; i++) outputs[i]!.producer = node;
+    node.label = this.uniqueLabel(name || `${op}_${this.nodes.length}`);
     this.nodes.push(node);
     return node;
   }

@@ -203,7 +203,7 @@ class GraphReader {
         fail(`node '${name || `${op}_${k}`}' reads '${s.missing}', which no node, input or initializer defines`);
       }
       const inputs = s.inputs.slice(0, s.inputCount);
-      const node = graph.appendNode({ op, domain, kind: onnxKind(op, domain), name, origin: spans.fieldStart(k), inputs, outputs });
+      const node = graph.appendNode(op, domain, onnxKind(op, domain), name, spans.fieldStart(k), inputs, outputs);
       // Attributes (subgraphs need the node as their parent for paths and scoping).
       if (s.attributeCount === 0) continue;
       const attributes = s.attributes;
