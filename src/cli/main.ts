@@ -2,7 +2,7 @@ import { UsageError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { wantsFix } from './fix-args.js';
 import type { Commands, Fail } from './parser.js';
-import { plainLintArgs, versionOnly } from './quick-args.js';
+import { plainConvertArgs, plainLintArgs, versionOnly } from './quick-args.js';
 import { writeReport, type WriteReport } from './write-report.js';
 
 export { COREML_FORMATS, FORMATS, TARGETS } from './choices.js';
@@ -53,13 +53,15 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     // Loading yargs costs about as much as the rest of start-up, so the command lines it
     // would only split (quick-args.ts) skip it, keeping its output and error reporting.
     const plain = plainLintArgs(argv);
+    const plainConvert = plainConvertArgs(argv);
+    const failing = (e: unknown): never => {
+      fail(null, e as Error);
+      throw e;
+    };
     if (versionOnly(argv)) console.log(VERSION);
-    else if (plain) {
-      await commands.lint(plain).catch((e: unknown) => {
-        fail(null, e as Error);
-        throw e;
-      });
-    } else await (await import('./parser.js')).parseCommandLine(argv, commands, fail);
+    else if (plain) await commands.lint(plain).catch(failing);
+    else if (plainConvert) await commands.convert(...plainConvert).catch(failing);
+    else await (await import('./parser.js')).parseCommandLine(argv, commands, fail);
   } catch (e) {
     if (failed === undefined) {
       if (e instanceof UsageError) failed = e.message;

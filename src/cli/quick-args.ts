@@ -16,6 +16,17 @@ export function plainLintArgs(argv: readonly string[]): (LintArgs & FixArgs) | u
   return { paths: [...argv], format: 'text', quiet: false, debug: false };
 }
 
+/**
+ * The input and output of `convert IN OUT` with two plain paths and nothing else, as yargs
+ * would give them; undefined for anything else, which yargs parses (and reports).
+ */
+export function plainConvertArgs(argv: readonly string[]): readonly [string, string] | undefined {
+  if (argv.length !== 3 || argv[0] !== 'convert') return undefined;
+  const [, input, output] = argv as [string, string, string];
+  for (const arg of [input, output]) if (arg === '' || arg.startsWith('-') || SPECIAL.has(arg)) return undefined;
+  return [input, output];
+}
+
 /** True for `graphlint --version` alone, which prints the version as yargs would. */
 export function versionOnly(argv: readonly string[]): boolean {
   return argv.length === 1 && argv[0] === '--version';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, type Commands } from '../../src/cli/parser.js';
-import { plainLintArgs, versionOnly } from '../../src/cli/quick-args.js';
+import { plainConvertArgs, plainLintArgs, versionOnly } from '../../src/cli/quick-args.js';
 import { VERSION } from '../../src/version.js';
 
 /** Every field the lint and fix commands read. */
@@ -29,7 +29,8 @@ async function viaYargs(argv: string[]): Promise<YargsRun> {
   };
   const commands: Commands = {
     lint: record('lint'), summary: record('summary'), partitions: record('partitions'),
-    rules: record('rules'), explain: record('explain'), convert: record('convert'),
+    rules: record('rules'), explain: record('explain'),
+    convert: async (input, output) => record('convert')({ in: input, out: output }),
   };
   const log = console.log;
   console.log = (...text: unknown[]) => void out.printed.push(text.join(' '));
@@ -96,6 +97,30 @@ describe('command lines that skip yargs', () => {
       await expectSameAsYargs(argv);
     }
     expect(compared).toBeGreaterThan(100);
+  });
+
+  it('convert IN OUT with two plain paths: the input and output yargs would give', async () => {
+    const next = random(20261122);
+    const alphabet = ['a', 'b', 'x', '.', '/', '*', '=', ' ', '$', 'é', '-', '_', '0', '9', 'e', 'onnx', 'help', '"', '\\'];
+    const word = (): string => Array.from({ length: 1 + Math.floor(next() * 5) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+    const lines = [['convert', 'a.onnx', 'b.mlpackage'], ['convert', '007', '1e3'], ['convert', 'x.onnx', 'x.onnx']];
+    for (let i = 0; i < 200; i++) lines.push(['convert', word(), word()]);
+    let compared = 0;
+    for (const argv of lines) {
+      const quick = plainConvertArgs(argv);
+      if (!quick) continue;
+      compared++;
+      const y = await viaYargs(argv);
+      expect({ argv, command: y.command, failed: y.failed, printed: y.printed }).toEqual({ argv, command: 'convert', failed: undefined, printed: [] });
+      const args = y.args as { in: unknown; out: unknown };
+      expect(quick, argv.join(' ')).toEqual([args.in, args.out]);
+    }
+    expect(compared).toBeGreaterThan(100);
+    const others = [
+      ['convert'], ['convert', 'a.onnx'], ['convert', 'a.onnx', 'b.onnx', 'c.onnx'], ['convert', '-a', 'b.onnx'], ['convert', 'a.onnx', '--debug'],
+      ['convert', 'help', 'b.onnx'], ['convert', '', 'b.onnx'], ['convert', 'a.onnx', '--'], ['a.onnx', 'convert', 'b.onnx'], ['--debug', 'convert', 'a', 'b'],
+    ];
+    for (const argv of others) expect(plainConvertArgs(argv), argv.join(' ')).toBeUndefined();
   });
 
   it('--version alone prints the version, as yargs does', async () => {
