@@ -115,4 +115,28 @@ describe('ONNX Runtime basic optimizations, pass by pass', () => {
     inferShapes(b.model);
     expect(ops(optimizeForOrt(b.model).model)).toEqual(['Relu']);
   });
+
+  it('removes a Slice that keeps every element, and only such a Slice', () => {
+    const b = new ModelBuilder({ opset: 17 });
+    // A Slice of a graph input is never removed (it has no input edge to wire through).
+    const x = b.op('Relu', [b.input('x', 'float32', [4, 6])]);
+    const i64 = (name: string, values: number[]) => b.constant(name, 'int64', [values.length], values);
+    const slice = (name: string, inputs: Parameters<typeof b.op>[1]) => b.op('Slice', inputs, {}, { name });
+    const end = 9.2e18; // ONNX Runtime's INT64_MAX, as a double reads it
+    const outs = [
+      slice('whole', [x, i64('s0', [0]), i64('e0', [end]), i64('a0', [1])]),
+      slice('whole_no_axes', [x, i64('s1', [0, 0]), i64('e1', [end, end])]),
+      slice('part', [x, i64('s2', [0]), i64('e2', [3]), i64('a2', [1])]),
+      slice('from_one', [x, i64('s3', [1]), i64('e3', [end]), i64('a3', [1])]),
+      slice('steps_of_two', [x, i64('s4', [0]), i64('e4', [end]), i64('a4', [1]), i64('p4', [2])]),
+      slice('axes_too_many', [x, i64('s5', [0]), i64('e5', [end]), i64('a5', [0, 1])]),
+      slice('starts_not_constant', [x, b.op('Shape', [x], { start: 0, end: 1 }), i64('e6', [end]), i64('a6', [1])]),
+    ];
+    b.output(b.op('Concat', outs.map((o) => b.op('ReduceSum', [o], { keepdims: 0 })), { axis: 0 }));
+    inferShapes(b.model);
+    const view = optimizeForOrt(b.model);
+    const kept = view.model.graph.nodes.filter((n) => n.op === 'Slice').map((n) => n.label);
+    expect(kept).toEqual(['part', 'from_one', 'steps_of_two', 'axes_too_many', 'starts_not_constant']);
+    expect(view.applied.get('slice-elimination')).toBe(2);
+  });
 });

@@ -30,6 +30,8 @@ export const sliceElimination: RewriteRule = {
       const c = (i: number): number[] | undefined => (isConstantInitializer(n.inputs[i]) ? view.numbers(n.inputs[i]) : undefined);
       starts = c(1);
       ends = c(2);
+      // Most Slices keep part of their input: say so before reading axes and steps.
+      if (!keepsAll(starts, ends)) return false;
       if (n.inputs[3]) {
         const axes = c(3);
         if (!axes || axes.length !== starts?.length) return false;
@@ -39,11 +41,16 @@ export const sliceElimination: RewriteRule = {
         if (!steps || steps.length !== starts?.length || steps.some((s) => s !== 1)) return false;
       }
     }
-    if (!starts || !ends || starts.length === 0 || starts.length !== ends.length) return false;
-    if (starts.some((s, i) => s !== 0 || ends![i]! < TO_THE_END)) return false;
+    if (!keepsAll(starts, ends)) return false;
     const via = removalInput(n);
     if (!via) return false;
     view.bypass(n, via, this.id, 'Slice elimination removes it (it keeps every element)');
     return true;
   },
 };
+
+/** Every start 0 and every end at INT64_MAX, as many of each. */
+function keepsAll(starts: readonly number[] | undefined, ends: readonly number[] | undefined): boolean {
+  if (!starts || !ends || starts.length === 0 || starts.length !== ends.length) return false;
+  return !starts.some((s, i) => s !== 0 || ends[i]! < TO_THE_END);
+}

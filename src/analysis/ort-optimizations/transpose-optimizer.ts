@@ -23,6 +23,9 @@ export const transposeOptimizer: GraphPass = {
   id: 'transpose-optimizer',
   ortName: 'TransposeOptimizer',
   run(view: OrtView, graph: Graph, opset: number): boolean {
+    // Every change starts at a Transpose: a graph without one (a big graph's second round,
+    // say) is done after a look at each node's op.
+    if (!graph.nodes.some(isTranspose)) return false;
     const nodes = [...graph.nodes];
     const leading = outputsLeadingToTranspose(nodes);
     let changed = false;
