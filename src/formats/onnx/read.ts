@@ -136,8 +136,9 @@ class GraphReader {
     };
     const define = (name: string, type: ValueType | null): Value => graph.tryNewValue(name, type) ?? fail(`value '${name}' is defined twice`);
 
-    // Initializers are decoded one at a time too; the writer finds each by its field's offset.
-    // Most are scanned (tensor-scan.ts); past the nesting limit the decoder refuses them.
+    // Initializers are read one at a time too; the writer finds each by its field's offset.
+    // Most are scanned (tensor-scan.ts), the others decoded; past the nesting limit all go to
+    // the decoder, which refuses them.
     const initializers = proto.initializer ?? NO_SPANS;
     const ts = this.tensorScanner;
     const scan = depth + 1 <= MAX_DEPTH;
