@@ -19,7 +19,8 @@ export const writeStats = { flushed: 0 };
  * Writes `pieces` to `path` atomically: into a temporary file beside it, flushed, then
  * renamed over the target. On any failure the temporary file is removed and the target
  * (which may be the very file being read) is untouched. An existing file's permissions
- * are kept. A symbolic link at `path` is replaced, never followed.
+ * are kept, and a file without write permission is refused. A symbolic link at `path` is
+ * replaced, never followed.
  *
  * The temporary file is `.<name>.graphlint-tmp-<pid>-<8 hex digits>`. A process killed
  * while writing leaves it behind, never a partial `path`; the next write of the same `path`
@@ -34,6 +35,11 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
   try {
     const st = lstatSync(path);
     if (st.isDirectory()) throw new WriteError(`${path} is a directory`);
+    // A rename replaces a file whatever its permissions (it asks only the directory's), and
+    // root is never refused: a file nobody may write is left alone, as a plain write would leave it.
+    if (st.isFile() && (st.mode & 0o222) === 0) {
+      throw new WriteError(`${path} is read-only: graphlint does not replace it (make it writable, or write elsewhere)`);
+    }
     if (st.isFile()) mode = st.mode & 0o7777;
   } catch (e) {
     if (e instanceof WriteError) throw e;

@@ -87,6 +87,24 @@ describe('permissions', () => {
     expect(statSync(p).mode & 0o777).toBe(0o640);
   });
 
+  it.each([0o444, 0o400])('a file of mode %s is not replaced: --fix in place, --fix --out and convert over it exit 2 and leave it as it was', async (mode) => {
+    const dir = tempDir();
+    const input = smallOnnx(dir);
+    const other = join(dir, 'other.onnx');
+    writeFileSync(other, 'old');
+    for (const p of [input, other]) chmodSync(p, mode);
+    const before = readFileSync(input);
+    for (const [argv, target] of [[['--fix', input], input], [['--fix', input, '--out', other], other], [['convert', input, other], other]] as const) {
+      const run = await runCli([...argv]);
+      expect(run.code, argv.join(' ')).toBe(2);
+      expect(run.stderr.trim().split('\n'), argv.join(' ')).toEqual([expect.stringContaining(`${target} is read-only`)]);
+    }
+    expect(readFileSync(input).equals(before)).toBe(true);
+    expect(readFileSync(other, 'utf8')).toBe('old');
+    for (const p of [input, other]) expect(statSync(p).mode & 0o777).toBe(mode);
+    expect(temps(dir)).toEqual([]);
+  });
+
   it('convert over an existing output keeps that output\'s mode', async () => {
     const dir = tempDir();
     const input = smallOnnx(dir);
