@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineRule, type Rule } from '../../src/engine/rule.js';
@@ -12,7 +12,7 @@ import { ByteSource } from '../../src/formats/wire/source.js';
 import { MODEL as COREML_MODEL } from '../../src/formats/coreml/schema.js';
 import { RULES } from '../../rules/index.js';
 import { encodeModel, weightFile } from '../formats/coreml/build.js';
-import { coremldata, MIL_V10, neuralNetworkSpec } from '../fuzz/seeds.js';
+import { builtCoremlSeeds, coremldata, MIL_V10, neuralNetworkSpec } from '../fuzz/seeds.js';
 import { runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { graphlint, onnxBytes, refused, vi } from './helpers.js';
@@ -355,6 +355,36 @@ describe('messages a user can act on', () => {
       expect(b.code).toBe(2);
       expect(b.stderr).toMatch(/an ONNX model cannot be written as Core ML/);
     }
+  });
+
+  it('a compiled model\'s specification version that Core ML\'s int32 cannot hold is refused, never written as 0 (fuzz: convert wrote a package no reader takes)', async () => {
+    const bundle = (): string => {
+      const dir = tempDir();
+      for (const f of builtCoremlSeeds().find((s) => s.name === 'built:bundle-mil')!.files) {
+        mkdirSync(join(dir, f.rel, '..'), { recursive: true });
+        writeFileSync(join(dir, f.rel), f.data);
+      }
+      return join(dir, 'm.mlmodelc');
+    };
+    // In coremldata.bin (metadata.json gone), where the header holds a u64.
+    const fromHeader = bundle();
+    rmSync(join(fromHeader, 'metadata.json'));
+    const data = readFileSync(join(fromHeader, 'coremldata.bin'));
+    data.writeBigUInt64LE(2n ** 60n, 0x24 + 'generic'.length);
+    writeFileSync(join(fromHeader, 'coremldata.bin'), data);
+    expect((await runCli([fromHeader])).stderr).toMatch(/coremldata\.bin: specification version 1152921504606847000 is not a 32-bit integer/);
+    // In metadata.json: read as it is, refused when written.
+    const fromMetadata = bundle();
+    const meta = JSON.parse(readFileSync(join(fromMetadata, 'metadata.json'), 'utf8')) as Array<Record<string, unknown>>;
+    meta[0]!.specificationVersion = 1e12;
+    writeFileSync(join(fromMetadata, 'metadata.json'), JSON.stringify(meta));
+    for (const model of [fromHeader, fromMetadata]) {
+      const out = join(tempDir(), 'o.mlpackage');
+      const run = await runCli(['convert', model, out]);
+      expect(run.code).toBe(2);
+      expect(existsSync(out)).toBe(false);
+    }
+    expect((await runCli(['convert', fromMetadata, join(tempDir(), 'o.mlpackage')])).stderr).toMatch(/specification version 1000000000000 cannot be written/);
   });
 
   it('a refused write is the user\'s message, not an "internal error" (--fix --out of a compiled model without model.mil)', async () => {

@@ -29,6 +29,8 @@ export interface CoreMLData {
   readonly spec?: Decoded<ModelProto>;
 }
 
+const INT32_MAX = 2147483647;
+
 export function readCoreMLData(source: ByteSource): CoreMLData {
   const file = source.name;
   const fail = (what: string): never => {
@@ -43,6 +45,8 @@ export function readCoreMLData(source: ByteSource): CoreMLData {
   if (afterTag + 8 > source.size) fail('header is cut off');
   const payloadKind = source.read(0x24, tagLen).toString('latin1');
   const specVersion = Number(source.read(afterTag, 8).readBigUInt64LE(0));
+  // Model.specificationVersion, where it comes from, is an int32.
+  if (specVersion > INT32_MAX) fail(`specification version ${specVersion} is not a 32-bit integer`);
   const modelType = MODEL.fields.get(typeTag)?.name ?? `type ${typeTag}`;
   const base = { typeTag, modelType, payloadKind, specVersion };
   if (payloadKind === 'generic') {

@@ -95,7 +95,11 @@ const OPSET_SPEC: Readonly<Record<string, number>> = { CoreML5: 6, CoreML6: 7, C
 
 function specVersion(model: Model): number {
   const v = model.info.get('specVersion');
-  if (typeof v === 'number') return v;
+  if (typeof v === 'number') {
+    // Readers of the written model (graphlint's own among them) take only a positive int32.
+    if (!Number.isInteger(v) || v < 1 || v > 2147483647) throw new WriteError(`the specification version ${v} cannot be written: Core ML's is a whole number from 1 to 2147483647`);
+    return v;
+  }
   const fromOpset = OPSET_SPEC[String(model.info.get('opset'))];
   if (fromOpset) return fromOpset;
   throw new WriteError('the specification version is unknown (no metadata.json or coremldata.bin, and an unfamiliar opset)');
