@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { ModelError, WriteError } from '../errors.js';
-import { describeError } from '../engine/analyze-file.js';
+import { WriteError } from '../errors.js';
+import { fatalResult } from '../engine/analyze-file.js';
 import { readModel, writerFor, writeModel } from '../formats/index.js';
 import type { CliIo } from './main.js';
 import { showProgress } from './progress.js';
@@ -23,8 +23,8 @@ export function convertCommand(input: string, output: string, io: CliIo): number
       io.stderr(`${output}: ${e.message}\n`);
       return 2;
     }
-    const where = e instanceof ModelError && e.file ? e.file : input;
-    io.stderr(`${where}: ${describeError(e)}\n`);
+    // As lint says it: the model named first, then the file inside it that is at fault.
+    io.stderr(`${input}: ${fatalResult(input, e).fatal!.message}\n`);
     return 2;
   }
 }

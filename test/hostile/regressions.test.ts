@@ -383,6 +383,8 @@ describe('messages a user can act on', () => {
       const run = await runCli(['convert', model, out]);
       expect(run.code).toBe(2);
       expect(existsSync(out)).toBe(false);
+      // Said as lint says it: the model, then the file inside it (convert named the inner file twice).
+      if (model === fromHeader) expect(run.stderr.trim()).toBe(`${fromHeader}: coremldata.bin: specification version 1152921504606847000 is not a 32-bit integer`);
     }
     expect((await runCli(['convert', fromMetadata, join(tempDir(), 'o.mlpackage')])).stderr).toMatch(/specification version 1000000000000 cannot be written/);
   });
