@@ -3,7 +3,7 @@ import { ModelError } from '../../errors.js';
 import type { Decoded } from '../wire/decoded.js';
 import { WireDecoder } from '../wire/decode.js';
 import type { ByteSource } from '../wire/source.js';
-import { DESCRIPTION, MODEL } from './schema.js';
+import { DESCRIPTION, isSpecificationVersion, MODEL } from './schema.js';
 
 /**
  * coremldata.bin, the binary header of a compiled model. What graphlint reads of it:
@@ -29,8 +29,6 @@ export interface CoreMLData {
   readonly spec?: Decoded<ModelProto>;
 }
 
-const INT32_MAX = 2147483647;
-
 export function readCoreMLData(source: ByteSource): CoreMLData {
   const file = source.name;
   const fail = (what: string): never => {
@@ -45,8 +43,8 @@ export function readCoreMLData(source: ByteSource): CoreMLData {
   if (afterTag + 8 > source.size) fail('header is cut off');
   const payloadKind = source.read(0x24, tagLen).toString('latin1');
   const specVersion = Number(source.read(afterTag, 8).readBigUInt64LE(0));
-  // Model.specificationVersion, where it comes from, is an int32.
-  if (specVersion > INT32_MAX) fail(`specification version ${specVersion} is not a 32-bit integer`);
+  // 0 is "none" here (metadata.json may say); anything else must be one a Model can hold.
+  if (specVersion !== 0 && !isSpecificationVersion(specVersion)) fail(`specification version ${specVersion} is not a 32-bit integer`);
   const modelType = MODEL.fields.get(typeTag)?.name ?? `type ${typeTag}`;
   const base = { typeTag, modelType, payloadKind, specVersion };
   if (payloadKind === 'generic') {

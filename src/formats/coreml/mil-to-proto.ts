@@ -9,6 +9,7 @@ import type { MilFunctionAst, MilLit } from './mil-text/parser.js';
 import { literalTensor, OPSETS, type InlineLitOrigin, type TextContext, type TextTypeOrigin } from './mil-text/to-ir.js';
 import type { CompiledInfo } from './mlmodelc.js';
 import { coremlOrigin } from './origin.js';
+import { isSpecificationVersion } from './schema.js';
 import { ProgramWriter, type EncodeHooks } from './write-program.js';
 
 /**
@@ -96,8 +97,7 @@ const OPSET_SPEC: Readonly<Record<string, number>> = { CoreML5: 6, CoreML6: 7, C
 function specVersion(model: Model): number {
   const v = model.info.get('specVersion');
   if (typeof v === 'number') {
-    // Readers of the written model (graphlint's own among them) take only a positive int32.
-    if (!Number.isInteger(v) || v < 1 || v > 2147483647) throw new WriteError(`the specification version ${v} cannot be written: Core ML's is a whole number from 1 to 2147483647`);
+    if (!isSpecificationVersion(v)) throw new WriteError(`the specification version ${v} cannot be written: Core ML's is a whole number from 1 to 2147483647`);
     return v;
   }
   const fromOpset = OPSET_SPEC[String(model.info.get('opset'))];

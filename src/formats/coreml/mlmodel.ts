@@ -12,7 +12,7 @@ import { describedInterface, featureType, noteFlexible, numbers, readMetadata } 
 import { readProgram } from './mlprogram.js';
 import { readNeuralNetwork } from './neuralnetwork.js';
 import type { CoremlOrigin } from './origin.js';
-import { MODEL } from './schema.js';
+import { isSpecificationVersion, MODEL } from './schema.js';
 
 /** Model.Type field names graphlint reads into graphs; every other type is summarised. */
 const NEURAL = ['neuralNetwork', 'neuralNetworkClassifier', 'neuralNetworkRegressor'] as const;
@@ -64,7 +64,7 @@ export function fillSpec(model: Model, proto: Decoded<ModelProto>, ctx: SpecCont
   const spec = proto.specificationVersion ?? 0;
   // A type field this schema does not know (a newer specification) is summarised as 'unknown'.
   const type = modelType(proto) ?? (spec >= 1 && proto.$unknown?.length ? 'unknown' : undefined);
-  if (type === undefined || spec < 1) {
+  if (type === undefined || !isSpecificationVersion(spec)) {
     throw new ModelError('not a Core ML model: no specification version or model type (is this an .mlmodel file?)', ctx.file);
   }
   model.info.set('specVersion', spec);

@@ -37,6 +37,14 @@ export const OPERATION = schema('Operation');
 export const PIPELINE = schema('Pipeline');
 export const PIPELINE_WRAPPER = schema('PipelineWrapper');
 
+/**
+ * A Model.specificationVersion readers take (graphlint's among them): the field is an int32,
+ * and a model without a version (0) is not a Core ML model.
+ */
+export function isSpecificationVersion(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 2147483647;
+}
+
 /** Field number of `name` in `s` (the writer spells fields by name, never by number). */
 export function fieldNumber(s: MessageSchema, name: string): number {
   const f = s.byName.get(name);
