@@ -104,9 +104,13 @@ export class Emitter {
     return this.tag(field, 0).int64Value(value);
   }
 
+  /** An int32 field; a value it cannot hold is a caller's bug, never cut to fit. */
   int32(field: number, value: number): this {
+    if (!Number.isInteger(value) || value < -2147483648 || value > 2147483647) {
+      throw new Error(`invariant: field ${field}: ${value} is not a 32-bit integer`);
+    }
     // Negative int32s are sign-extended to ten bytes, as protobuf requires.
-    return this.tag(field, 0).int64Value(value | 0);
+    return this.tag(field, 0).int64Value(value);
   }
 
   float(field: number, value: number): this {

@@ -44,6 +44,14 @@ describe('Emitter', () => {
     for (const [ours, theirs] of cases) expect(Buffer.from(flat(ours(new Emitter())))).toEqual(Buffer.from(theirs(w()).finish()));
   });
 
+  it('refuses an int32 value the field cannot hold instead of cutting it (2^40 was written as 0)', () => {
+    for (const v of [2 ** 31, -(2 ** 31) - 1, 2 ** 40, 1.5, Number.NaN]) {
+      expect(() => new Emitter().int32(1, v), String(v)).toThrow(/is not a 32-bit integer/);
+    }
+    expect(Buffer.from(flat(new Emitter().int32(1, -(2 ** 31))))).toEqual(Buffer.from(w().uint32(8).int32(-(2 ** 31)).finish()));
+    expect(Buffer.from(flat(new Emitter().int32(1, 2 ** 31 - 1)))).toEqual(Buffer.from(w().uint32(8).int32(2 ** 31 - 1).finish()));
+  });
+
   it('nests messages, keeps large runs by reference and merges adjacent copies of one source', () => {
     const source = ByteSource.fromBytes(new Uint8Array(100_000).map((_, i) => i & 0xff));
     const inner = new Emitter().string(1, 'w').copy(source, 10, 20).copy(source, 20, 70_000);
