@@ -45,7 +45,9 @@ export default defineRule<Options>({
     const limit = ctx.options?.maxDimension ?? DEFAULTS.maxDimension;
     const ane = ctx.target === 'ane';
     const findings: Finding[] = [];
-    for (const n of ctx.nodes()) {
+    const nodes = ctx.nodes();
+    for (let at = 0; at < nodes.length; at++) {
+      const n = nodes[at]!;
       if (CONV_KINDS.has(n.kind)) {
         const offenders = convOffenders(n, limit, ane);
         if (offenders.length === 0) continue;

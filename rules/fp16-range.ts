@@ -49,7 +49,9 @@ export default defineRule<Options>({
     const options: Options = { ...DEFAULTS, ...(ctx.options ?? {}) };
     const findings: Finding[] = [];
     const seen = new Set<Value>();
-    for (const n of ctx.nodes()) {
+    const nodes = ctx.nodes();
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       epsilonAttribute(ctx, n, options, findings);
       fillValue(n, findings);
       for (const v of n.inputs) {

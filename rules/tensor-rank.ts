@@ -72,7 +72,9 @@ export default defineRule<Options>({
     };
 
     const graphs = new Set<Graph>();
-    for (const n of ctx.nodes()) {
+    const nodes = ctx.nodes();
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       graphs.add(n.graph);
       report(n, n.outputs);
     }

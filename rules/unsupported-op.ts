@@ -30,7 +30,9 @@ export default defineRule<Options>({
 function checkAne(ctx: RuleContext<Options>): Finding[] {
   const judge = new AneOpJudge(ctx.model);
   const findings: Finding[] = [];
-  for (const n of ctx.nodes()) {
+  const nodes = ctx.nodes();
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     const v = judge.judge(n);
     if (v === undefined) continue;
     if ('skip' in v) {
@@ -70,7 +72,9 @@ function checkCoremlEp(ctx: RuleContext<Options>): Finding[] {
   const view = planned?.view ?? optimizeForOrt(ctx.model);
   for (const [n, r] of view.removed) if (r.into === undefined) removed.set(n, `${r.pass}: ${r.reason}`);
   const findings: Finding[] = [];
-  for (const n of ctx.nodes()) {
+  const nodes = ctx.nodes();
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     const gone = removed.get(n);
     if (gone !== undefined) {
       ctx.debug(`ONNX Runtime's basic optimizations remove it before the provider is asked (E10): ${gone}`, n);

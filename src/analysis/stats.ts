@@ -30,7 +30,9 @@ export function computeStats(model: Model): ModelStats {
   const count = (m: Model): void => {
     for (const g of graphsWithin(m.graph)) {
       if (g !== m.graph) nested++;
-      for (const n of g.nodes) {
+      const list = g.nodes;
+      for (let i = 0; i < list.length; i++) {
+        const n = list[i]!;
         nodes++;
         const name = m.format !== 'onnx' || n.domain === '' || n.domain === 'ai.onnx' ? n.op : `${n.domain}:${n.op}`;
         ops.set(name, (ops.get(name) ?? 0) + 1);

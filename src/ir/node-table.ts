@@ -169,7 +169,11 @@ export class NodeMap<V> implements ReadonlyMap<Node, V> {
   }
 
   forEach(callback: (item: V, node: Node, map: ReadonlyMap<Node, V>) => void, thisArg?: unknown): void {
-    for (const n of this.order) callback.call(thisArg, this.table.get(n)!, n, this);
+    const order = this.order;
+    for (let i = 0; i < order.length; i++) {
+      const n = order[i]!;
+      callback.call(thisArg, this.table.get(n)!, n, this);
+    }
   }
 
   *entries(): IterableIterator<[Node, V]> {

@@ -38,7 +38,9 @@ export function judgeAne(source: Model, options: { readonly consume?: boolean } 
   const models: Model[] = [model, ...model.submodels];
   for (const m of models) {
     for (const g of graphsWithin(m.graph)) {
-      for (const n of g.nodes) {
+      const nodes = g.nodes;
+      for (let i = 0; i < nodes.length; i++) {
+        const n = nodes[i]!;
         if (n.kind === 'const' || n.kind.startsWith('constexpr_')) continue;
         const d = decide(judge, n, mlProgram, model.format === 'onnx');
         if (d.guess) guesses.add(d.fact);

@@ -59,7 +59,9 @@ export function judgeCoremlEp(model: Model, options: CoremlEpOptions = {}, consu
   const gaps = onnxShapeGaps(judged, opset);
   for (const g of graphsWithin(judged.graph)) {
     const nested = g !== judged.graph;
-    for (const n of g.nodes) {
+    const nodes = g.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       if (source === 'tables') {
         decisions.set(n, checkerDecision(n, format, gaps));
       } else if (nested && !options.subgraphs) {

@@ -137,7 +137,9 @@ function positionsOf(root: Graph, wanted: ReadonlySet<Node>): Map<Node, number> 
   const order = new Map<Node, number>();
   let at = 0;
   for (const g of graphsWithin(root)) {
-    for (const n of g.nodes) {
+    const nodes = g.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       if (wanted.has(n)) order.set(n, at);
       at++;
     }
@@ -293,7 +295,9 @@ function walk(dag: Dag, accelerated: Uint8Array, grouped: 0 | 1, lists: WalkList
 function findBoundaries(partitions: readonly Partition[], partitionOf: PartitionPlan['partitionOf']): Boundary[] {
   const out: Boundary[] = [];
   for (const p of partitions) {
-    for (const n of p.nodes) {
+    const nodes = p.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       for (const v of n.outputs) {
         // Made for the few values that cross: a million values mostly read in their own partition.
         let readersByPartition: Map<number, Node[]> | undefined;

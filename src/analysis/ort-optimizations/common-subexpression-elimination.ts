@@ -35,7 +35,9 @@ export const commonSubexpressionElimination: GraphPass = {
     // big model nearly every node is like that (each layer reads its own weights), so the
     // tables below stay small.
     const candidates = new Set<Node>();
-    for (const n of graph.nodes) {
+    const nodes = graph.nodes;
+    for (let at = 0; at < nodes.length; at++) {
+      const n = nodes[at]!;
       if (!supportedNode(n)) continue; // its outputs keep classes of their own (made when read)
       if (readsAlone(n, candidates)) continue;
       candidates.add(n);

@@ -50,7 +50,9 @@ export const constantFolding: GraphPass = {
     // The gaps matter only to Shape nodes: a graph without one (most of a big model's) skips
     // the walk over the whole model. Taken before any fold, as before.
     const gaps = graph.nodes.some(isShape) ? onnxShapeGaps(view.model, opset) : NO_GAPS;
-    for (const n of [...graph.nodes]) {
+    const nodes = [...graph.nodes];
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       if (!graph.contains(n)) continue;
       if (n.op === 'If' && (n.domain === '' || n.domain === 'ai.onnx')) {
         if (inlineIf(view, n)) {

@@ -18,7 +18,9 @@ export const functionInlining: GraphPass = {
   ortName: 'function inlining (graph partitioner)',
   run(view: OrtView, graph: Graph): boolean {
     let changed = false;
-    for (const n of [...graph.nodes]) {
+    const nodes = [...graph.nodes];
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       if (n.op === 'HardSwish' && isDefaultDomain(n) && n.inputs[0] && n.outputs.length === 1) {
         inlineHardSwish(view, graph, n);
         view.count(this.id);

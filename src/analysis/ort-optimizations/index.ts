@@ -87,7 +87,11 @@ export interface OrtOptimizeOptions {
 /** Whether optimizeForOrt may edit `model` itself when its caller gives it up (OrtOptimizeOptions.consume). */
 export function consumable(model: Model): boolean {
   if (model.format !== 'onnx' || model.functions.length > 0) return false;
-  for (const n of model.graph.nodes) if (n.subgraphs().length > 0) return false;
+  const nodes = model.graph.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (n.subgraphs().length > 0) return false;
+  }
   return true;
 }
 
@@ -103,7 +107,9 @@ export function optimizeForOrt(model: Model, options: OrtOptimizeOptions = {}): 
   const opset = defaultOpset(model);
   // ONNX Runtime turns Constant nodes into initializers when it loads the graph (Graph::Graph), before any pass.
   for (const g of graphsPostOrder(view.model.graph)) {
-    for (const n of [...g.nodes]) {
+    const nodes = [...g.nodes];
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       if (n.op === 'Constant' && (n.domain === '' || n.domain === 'ai.onnx')) {
         view.foldToConstant(n, 'constant-nodes', 'ONNX Runtime loads Constant nodes as initializers');
         view.count('constant-nodes');
@@ -156,7 +162,9 @@ for (const rule of LEVEL1_RULES) {
 
 function applyRules(view: OrtView, graph: Graph, opset: number): boolean {
   let changed = false;
-  for (const n of [...graph.nodes]) {
+  const nodes = [...graph.nodes];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     const rules = RULES_BY_OP.get(n.op);
     if (rules === undefined || !graph.contains(n)) continue;
     for (const rule of rules) {

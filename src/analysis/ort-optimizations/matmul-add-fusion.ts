@@ -23,7 +23,9 @@ export const matmulAddFusion: GraphPass = {
   ortName: 'MatMulAddFusion',
   run(view: OrtView, graph: Graph, opset: number): boolean {
     let changed = false;
-    for (const n of [...graph.nodes]) {
+    const nodes = [...graph.nodes];
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       if (!graph.contains(n)) continue;
       if (fuse(view, graph, n, opset)) {
         view.count(this.id);

@@ -23,7 +23,9 @@ export const reshapeFusion: GraphPass = {
   ortName: 'ReshapeFusion',
   run(view: OrtView, graph: Graph, opset: number): boolean {
     let changed = false;
-    for (const n of [...graph.nodes]) {
+    const nodes = [...graph.nodes];
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       if (!graph.contains(n) || !isOpAtVersion(n, 'Reshape', [5, 13, 14], opset)) continue;
       if ((attrInt(n.attrs, 'allowzero') ?? 0) !== 0) continue;
       if (fuseSubgraph(view, graph, n, opset) || fuseContiguous(view, graph, n)) {

@@ -29,7 +29,8 @@ export const transposeOptimizer: GraphPass = {
     const nodes = [...graph.nodes];
     const leading = outputsLeadingToTranspose(nodes);
     let changed = false;
-    for (const n of nodes) {
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       if (!graph.contains(n)) continue;
       for (let j = 0; j < n.inputs.length; j++) {
         const t = n.inputs[j]?.producer;

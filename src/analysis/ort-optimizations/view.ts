@@ -326,9 +326,12 @@ export class OrtView {
 function clearEditMarks(graph: Graph): void {
   if (!graph.changed) return; // an edit marks every graph that holds it, so nothing below is marked
   graph.changed = false;
-  for (const n of graph.nodes) {
+  const nodes = graph.nodes;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
     n.changed = false;
-    for (const [, g] of n.subgraphs()) clearEditMarks(g);
+    const subs = n.subgraphs();
+    for (let j = 0; j < subs.length; j++) clearEditMarks(subs[j]![1]);
   }
 }
 

@@ -30,7 +30,11 @@ export class ShapeEngine implements InferenceHost {
   inferGraph(graph: Graph): void {
     if (this.done.has(graph)) return;
     this.done.add(graph);
-    for (const node of graph.nodes) this.inferNode(node);
+    const nodes = graph.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      this.inferNode(node);
+    }
   }
 
   /**
@@ -44,7 +48,9 @@ export class ShapeEngine implements InferenceHost {
   inferEdited(graph: Graph, edited: (n: Node) => boolean): void {
     if (!graph.changed) return;
     const refreshed = new Set<Value>();
-    for (const node of graph.nodes) {
+    const nodes = graph.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
       if (node.removed) continue;
       const nested = node.subgraphs();
       let again = edited(node) || (nested.length > 0 && (refreshed.size > 0 || nested.some(([, g]) => g.changed)));
@@ -102,7 +108,9 @@ export class ShapeEngine implements InferenceHost {
   /** Marks a graph and those nested in it as not inferred, so they are inferred again. */
   private forget(graph: Graph): void {
     this.done.delete(graph);
-    for (const n of graph.nodes) {
+    const nodes = graph.nodes;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
       for (const o of n.outputs) this.forgetElements(o);
       for (const [, g] of n.subgraphs()) this.forget(g);
     }
@@ -123,7 +131,8 @@ export class ShapeEngine implements InferenceHost {
       }
     }
     // Bodies the rule did not visit (an uncovered op, a failed rule) are still inferred from what they declare.
-    for (const [, sub] of node.subgraphs()) this.inferGraph(sub);
+    const subs = node.subgraphs();
+    for (let i = 0; i < subs.length; i++) this.inferGraph(subs[i]![1]);
   }
 
   private commit(ctx: NodeContext): void {
