@@ -16,6 +16,16 @@ export const writeFaults = { failAfterBytes: Infinity };
 export const writeStats = { flushed: 0 };
 
 /**
+ * Refuses to replace a file or model directory nobody may write (no write permission bit).
+ * A rename replaces it whatever its permissions (it asks only the parent directory's), and
+ * root is never refused: what its owner made read-only is left alone, as a plain write
+ * would leave it.
+ */
+export function refuseReadOnly(path: string, mode: number): void {
+  if ((mode & 0o222) === 0) throw new WriteError(`${path} is read-only: graphlint does not replace it (make it writable, or write elsewhere)`);
+}
+
+/**
  * Writes `pieces` to `path` atomically: into a temporary file beside it, flushed, then
  * renamed over the target. On any failure the temporary file is removed and the target
  * (which may be the very file being read) is untouched. An existing file's permissions
@@ -35,11 +45,7 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
   try {
     const st = lstatSync(path);
     if (st.isDirectory()) throw new WriteError(`${path} is a directory`);
-    // A rename replaces a file whatever its permissions (it asks only the directory's), and
-    // root is never refused: a file nobody may write is left alone, as a plain write would leave it.
-    if (st.isFile() && (st.mode & 0o222) === 0) {
-      throw new WriteError(`${path} is read-only: graphlint does not replace it (make it writable, or write elsewhere)`);
-    }
+    if (st.isFile()) refuseReadOnly(path, st.mode);
     if (st.isFile()) mode = st.mode & 0o7777;
   } catch (e) {
     if (e instanceof WriteError) throw e;

@@ -105,6 +105,24 @@ describe('permissions', () => {
     expect(temps(dir)).toEqual([]);
   });
 
+  it('a model directory of mode 555 is not replaced: convert over it, convert in place and --fix --out over it exit 2 and leave it as it was', async () => {
+    const dir = tempDir();
+    const input = join(dir, 'in.mlpackage');
+    writePackage(input, programSpec({ blob: { fileName: '@model_path/weights/weight.bin', offset: 64 } }), weightFile());
+    const locked = join(dir, 'locked.mlpackage');
+    writePackage(locked, programSpec(), undefined);
+    chmodSync(locked, 0o555);
+    const before = snapshot(locked);
+    for (const argv of [['convert', input, locked], ['convert', locked, locked], ['--fix', input, '--out', locked]]) {
+      const run = await runCli(argv);
+      expect(run.code, argv.join(' ')).toBe(2);
+      expect(run.stderr.trim().split('\n'), argv.join(' ')).toEqual([expect.stringContaining(`${locked} is read-only`)]);
+    }
+    expect(sameFiles(snapshot(locked), before)).toBe(true);
+    expect(statSync(locked).mode & 0o777).toBe(0o555);
+    expect(temps(dir)).toEqual([]);
+  });
+
   it('convert over an existing output keeps that output\'s mode', async () => {
     const dir = tempDir();
     const input = smallOnnx(dir);

@@ -1,4 +1,4 @@
-import { cpSync, copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFaults } from '../../src/formats/atomic-write.js';
@@ -6,7 +6,7 @@ import { ortModule } from '../../src/rewrite/numeric.js';
 import { readModel } from '../../src/formats/index.js';
 import { CORPUS, REPO_ROOT } from '../helpers/corpus.js';
 import { runCli } from '../helpers/run-cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { copyWritable, tempDir } from '../helpers/tmp.js';
 import { HAVE_ORT } from './helpers/fix.js';
 
 /** --fix, --fix-unsafe, --fix-dry-run, --out and --verify through the CLI (CONTRACT.md). */
@@ -128,7 +128,7 @@ describe('graphlint --fix', () => {
   it.skipIf(!existsSync(PKG))('fixes an .mlpackage in place (a whole new package swapped in); a failed write leaves it as it was', async () => {
     const dir = tempDir();
     const pkg = join(dir, 'model.mlpackage');
-    cpSync(PKG, pkg, { recursive: true });
+    copyWritable(PKG, pkg);
     const files = (p: string): string[] => readdirSync(p, { recursive: true }).map(String).sort();
     const snapshot = (): Record<string, string> => Object.fromEntries(files(pkg).filter((f) => !f.endsWith('/') && existsSync(join(pkg, f)) && !readdirSync(dir).includes(f)).map((f) => {
       try {

@@ -2,7 +2,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, renameSync,
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { ModelError, WriteError, systemReason } from '../../errors.js';
 import type { Model } from '../../ir/model.js';
-import { copyToNewFile, flushFile, writeAtomically } from '../atomic-write.js';
+import { copyToNewFile, flushFile, refuseReadOnly, writeAtomically } from '../atomic-write.js';
 import { isWithin, resolveInside } from '../paths.js';
 import type { Piece } from '../wire/encode.js';
 import { BlobAppender } from './blob-writer.js';
@@ -38,7 +38,10 @@ export function writeMlpackage(model: Model, dest: string): void {
   const origin = coremlOrigin(model);
   const same = origin.package && resolve(origin.package.dir) === resolve(dest);
   if (same) {
-    // In place: only what changed is rewritten, each file atomically.
+    // In place: only what changed is rewritten, each file atomically (a file nobody may
+    // write is refused there), in a package directory its owner has not made read-only.
+    const st = statSync(dest, { throwIfNoEntry: false });
+    if (st) refuseReadOnly(dest, st.mode);
     for (const [rel, content] of plan.files) {
       if ('copy' in content) continue;
       const path = join(dest, rel);
@@ -182,6 +185,7 @@ export function replaceDirectory(temp: string, dest: string, marker: string): vo
   if (!st.isDirectory() || !existsSync(join(dest, marker))) {
     throw new WriteError(`${dest} exists and is not a model graphlint would replace`);
   }
+  refuseReadOnly(dest, st.mode);
   // Replacing a model: only by files that are on disk (a power loss must not leave neither).
   for (const f of listFiles(temp)) flushFile(f);
   const aside = `${temp}-old`;
