@@ -98,6 +98,7 @@ describe('permissions', () => {
       const run = await runCli([...argv]);
       expect(run.code, argv.join(' ')).toBe(2);
       expect(run.stderr.trim().split('\n'), argv.join(' ')).toEqual([expect.stringContaining(`${target} is read-only`)]);
+      if (argv[0] === 'convert') expect(run.stderr.split(target).length - 1, 'convert names its output once').toBe(1);
     }
     expect(readFileSync(input).equals(before)).toBe(true);
     expect(readFileSync(other, 'utf8')).toBe('old');
@@ -117,6 +118,7 @@ describe('permissions', () => {
       const run = await runCli(argv);
       expect(run.code, argv.join(' ')).toBe(2);
       expect(run.stderr.trim().split('\n'), argv.join(' ')).toEqual([expect.stringContaining(`${locked} is read-only`)]);
+      if (argv[0] === 'convert') expect(run.stderr.split(locked).length - 1, 'convert names its output once').toBe(1);
     }
     expect(sameFiles(snapshot(locked), before)).toBe(true);
     expect(statSync(locked).mode & 0o777).toBe(0o555);
