@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { optimizeForOrt } from '../../src/analysis/ort-optimizations/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { LEVEL1_PASSES, optimizeForOrt } from '../../src/analysis/ort-optimizations/index.js';
 import { inferShapes } from '../../src/analysis/shapes/index.js';
 import { readModel } from '../../src/formats/index.js';
 import { float, ModelBuilder } from '../../src/ir/build.js';
@@ -138,5 +138,49 @@ describe('ONNX Runtime basic optimizations, pass by pass', () => {
     const kept = view.model.graph.nodes.filter((n) => n.op === 'Slice').map((n) => n.label);
     expect(kept).toEqual(['part', 'from_one', 'steps_of_two', 'axes_too_many', 'starts_not_constant']);
     expect(view.applied.get('slice-elimination')).toBe(2);
+  });
+
+  it('shares small constants of the same type, shape and bytes only: not [1,2] with [2,1], not 0 with -0', () => {
+    const b = new ModelBuilder({ opset: 17 });
+    const add = (name: string, c: Parameters<typeof b.op>[1][number], dims: number[]) =>
+      b.op('Add', [b.input(`x_${name}`, 'float32', dims), c], {}, { name });
+    const outs = [
+      add('a', b.constant('row_a', 'float32', [1, 2], [1, 2]), [2, 2]),
+      add('b', b.constant('row_b', 'float32', [1, 2], [1, 2]), [2, 2]),
+      add('c', b.constant('column', 'float32', [2, 1], [1, 2]), [2, 2]),
+      add('d', b.constant('zero', 'float32', [], [0]), [2]),
+      add('e', b.constant('minus_zero', 'float32', [], [-0]), [2]),
+      add('f', b.constant('zero_again', 'float32', [], [0]), [2]),
+    ];
+    for (const o of outs) b.output(o);
+    inferShapes(b.model);
+    const view = optimizeForOrt(b.model);
+    const reads = Object.fromEntries(view.model.graph.nodes.map((n) => [n.label, n.inputs[1]!.name]));
+    expect(reads).toEqual({ a: 'row_a', b: 'row_a', c: 'column', d: 'zero', e: 'minus_zero', f: 'zero' });
+    expect(view.applied.get('constant-sharing')).toBe(2);
+  });
+
+  it('runs ConstantSharing in the first round only, the other passes in every round', () => {
+    const b = new ModelBuilder({ opset: 17 });
+    // Identity elimination changes the graph in the first round, so a second round runs.
+    b.output(b.op('Relu', [b.op('Identity', [b.input('x', 'float32', [2, 3])])]));
+    inferShapes(b.model);
+    const runs = new Map<string, number>();
+    const spies = LEVEL1_PASSES.map((pass) => {
+      const run = pass.run;
+      return vi.spyOn(pass, 'run').mockImplementation(function (this: unknown, ...args: Parameters<typeof run>) {
+        runs.set(pass.id, (runs.get(pass.id) ?? 0) + 1);
+        return run.apply(pass, args);
+      });
+    });
+    try {
+      optimizeForOrt(b.model);
+    } finally {
+      for (const s of spies) s.mockRestore();
+    }
+    expect(Object.fromEntries(runs)).toEqual({
+      'constant-sharing': 1, 'common-subexpression-elimination': 2, 'constant-folding': 2,
+      'matmul-add-fusion': 2, 'reshape-fusion': 2, 'transpose-optimizer': 2, // see transpose-optimizer.ts
+    });
   });
 });

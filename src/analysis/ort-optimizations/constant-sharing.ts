@@ -8,15 +8,19 @@ const MAX_ELEMENTS = 8;
 
 /**
  * ConstantSharing (onnxruntime core/optimizer/constant_sharing.cc): small constant initializers
- * (1 to 8 elements, float16/float/double/int32/int64, static shape) with equal type, rank and
- * values are replaced by one of them, unless a nested graph reads them or they are graph
- * outputs. Only the main graph: the pass does not recurse into nested graphs. It removes no node, but it lets common-subexpression elimination merge nodes that
- * read equal constants (e.g. yolox's duplicated Focus slices, silero's shape guards).
+ * (1 to 8 elements, float16/float/double/int32/int64, static shape) with the same type, the same
+ * shape and the same bytes are replaced by one of them, unless a nested graph reads them or they
+ * are graph outputs. Only the main graph: the pass does not recurse into nested graphs. It
+ * removes no node, but it lets common-subexpression elimination merge nodes that read equal
+ * constants (e.g. yolox's duplicated Focus slices, silero's shape guards). ONNX Runtime compares
+ * bytes: 0 and -0 are not shared; NaNs are taken as equal here whatever their payload bits.
+ * In an inference build it runs in the first round only (ShouldOnlyApplyOnce).
  */
 export const constantSharing: GraphPass = {
   id: 'constant-sharing',
   ortName: 'ConstantSharing',
   keepsShapes: true,
+  firstRoundOnly: true,
   run(view: OrtView, graph: Graph): boolean {
     const first = new Map<string, Value>();
     let changed = false;
@@ -29,7 +33,7 @@ export const constantSharing: GraphPass = {
       if (v.uses.some((u) => u.node.graph !== graph)) continue;
       const values = view.numbers(v, MAX_ELEMENTS);
       if (!values) continue;
-      const key = `${t.dtype}_${t.shape.length}_${count}_${values.map((x) => (Object.is(x, -0) ? '0' : String(x))).join(',')}`;
+      const key = `${t.dtype}_${t.shape.join('x')}_${values.map((x) => (Object.is(x, -0) ? '-0' : String(x))).join(',')}`;
       const kept = first.get(key);
       if (!kept) {
         first.set(key, v);

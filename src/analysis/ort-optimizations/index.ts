@@ -33,7 +33,9 @@ export { OrtView, type Removal } from './view.js';
  * corpus model, as is and with fixed shapes (test/targets/ort-optimizations.test.ts).
  *
  * Order, as graph_transformer_utils.cc GenerateTransformers(Level1), repeated while anything
- * changes (at most 10 rounds), nested graphs before their holders:
+ * changes (at most 10 rounds; ConstantSharing in the first round only, as
+ * GraphTransformerManager does for a transformer that should only apply once, but see
+ * transpose-optimizer.ts), nested graphs before their holders:
  *   0. Constant nodes become initializers (Graph::Graph, at load)         constant-nodes
  *   1. rewrite rules, per node: Identity, Slice, Unsqueeze, Dropout, Expand and Cast eliminations,
  *      NoopElimination, ConvAdd, ConvMul, ConvBN fusions, PadFusion       *-elimination, conv-*-fusion, pad-fusion
@@ -129,6 +131,7 @@ export function optimizeForOrt(model: Model, options: OrtOptimizeOptions = {}): 
     let stale = false;
     for (const g of graphsNow()) if (applyRules(view, g, opset)) changed = stale = true;
     for (const pass of LEVEL1_PASSES) {
+      if (round > 0 && pass.firstRoundOnly) continue;
       if (stale) view.reinfer();
       else view.compact();
       stale = false;

@@ -24,5 +24,11 @@ export interface GraphPass {
    * what shape inference knew stays true, so the view need not infer shapes again after it.
    */
   readonly keepsShapes?: boolean;
+  /**
+   * True when ONNX Runtime runs it in the first round of the level only
+   * (GraphTransformer::ShouldOnlyApplyOnce, which GraphTransformerManager honours from the
+   * second round on).
+   */
+  readonly firstRoundOnly?: boolean;
   run(view: OrtView, graph: Graph, opset: number): boolean;
 }
