@@ -20,6 +20,7 @@ export const constantSharing: GraphPass = {
   id: 'constant-sharing',
   ortName: 'ConstantSharing',
   keepsShapes: true,
+  keepsInference: true,
   firstRoundOnly: true,
   run(view: OrtView, graph: Graph): boolean {
     const first = new Map<string, Value>();

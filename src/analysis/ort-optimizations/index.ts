@@ -124,26 +124,40 @@ export function optimizeForOrt(model: Model, options: OrtOptimizeOptions = {}): 
   const root = view.model.graph;
   const flat = graphsPostOrder(root).length === 1;
   const graphsNow = (): Graph[] => (flat ? [root] : graphsPostOrder(root));
+  // Edits not inferred again yet, even those that keep shapes: a pass that drops its own marks
+  // (keepsInference) must not drop these with them.
+  let marked = false;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let changed = false;
     // Shapes are inferred again only after a pass that changed the graph: on a big graph that
     // no pass touches, each inference costs as much as everything else together.
     let stale = false;
-    for (const g of graphsNow()) if (applyRules(view, g, opset)) changed = stale = true;
+    for (const g of graphsNow()) if (applyRules(view, g, opset)) changed = stale = marked = true;
     for (const pass of LEVEL1_PASSES) {
       if (round > 0 && pass.firstRoundOnly) continue;
-      if (stale) view.reinfer();
-      else view.compact();
+      if (stale || (marked && pass.keepsInference)) {
+        view.reinfer();
+        marked = false;
+      } else {
+        view.compact();
+      }
       stale = false;
       // ConstantSharing does not recurse into nested graphs; the others do.
       const graphs = pass === constantSharing ? [root] : graphsNow();
       for (const g of graphs) {
         if (!pass.run(view, g, opset)) continue;
-        changed = true;
+        changed = marked = true;
         if (!pass.keepsShapes) stale = true;
       }
+      if (marked && pass.keepsInference) {
+        view.forgetEdits();
+        marked = false;
+      }
     }
-    if (stale) view.reinfer();
+    if (stale) {
+      view.reinfer();
+      marked = false;
+    }
     if (!changed) break;
   }
   let inlined = false;

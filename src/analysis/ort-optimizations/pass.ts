@@ -25,6 +25,12 @@ export interface GraphPass {
    */
   readonly keepsShapes?: boolean;
   /**
+   * True when, beyond keepsShapes, a reader it edits reads a value of the very same type and
+   * elements (constants of equal dtype, dims and bytes): the reader's inference cannot change,
+   * so its edit marks are dropped instead of being inferred again after a later pass.
+   */
+  readonly keepsInference?: boolean;
+  /**
    * True when ONNX Runtime runs it in the first round of the level only
    * (GraphTransformer::ShouldOnlyApplyOnce, which GraphTransformerManager honours from the
    * second round on).

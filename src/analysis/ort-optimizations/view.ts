@@ -110,6 +110,16 @@ export class OrtView {
     clearEditMarks(this.model.graph);
   }
 
+  /**
+   * Drops the edit marks of a pass whose edits cannot change any inference
+   * (GraphPass.keepsInference): inferring its readers again would only find what is known (on
+   * a big graph, sharing constants marks a reader per constant). Right only when every mark is
+   * such a pass's: optimizeForOrt infers again before each pass that follows any other edit.
+   */
+  forgetEdits(): void {
+    clearEditMarks(this.model.graph);
+  }
+
   /** A whole shape inference of the copy by a new engine. */
   private inferAll(): ShapeEngine {
     this.compact();
