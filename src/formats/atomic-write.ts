@@ -45,8 +45,10 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
   try {
     const st = lstatSync(path);
     if (st.isDirectory()) throw new WriteError(`${path} is a directory`);
-    if (st.isFile()) refuseReadOnly(path, st.mode);
-    if (st.isFile()) mode = st.mode & 0o7777;
+    if (st.isFile()) {
+      refuseReadOnly(path, st.mode);
+      mode = st.mode & 0o7777;
+    }
   } catch (e) {
     if (e instanceof WriteError) throw e;
     // No file there yet: the directory must exist.
