@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFaults } from '../../src/formats/atomic-write.js';
@@ -147,5 +147,20 @@ describe('graphlint --fix', () => {
     expect(JSON.parse(r.stdout).results[0].fixes.written).toBe(pkg);
     expect(readModel(pkg).graph.nodes.some((n) => n.op === 'linear')).toBe(false);
     expect(readdirSync(dir)).toEqual(['model.mlpackage']);
+  });
+
+  it.skipIf(!existsSync(PKG))('does not fix in place an .mlpackage whose directory nobody may write (mode 555), and leaves nothing beside it', async () => {
+    const dir = tempDir();
+    const pkg = join(dir, 'model.mlpackage');
+    copyWritable(PKG, pkg);
+    chmodSync(pkg, 0o555);
+    const before = readdirSync(pkg, { recursive: true }).map(String).sort();
+    const r = await runCli([pkg, '--fix']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${pkg} is read-only`);
+    expect(readModel(pkg).graph.nodes.some((n) => n.op === 'linear')).toBe(true);
+    expect(readdirSync(pkg, { recursive: true }).map(String).sort()).toEqual(before);
+    expect(readdirSync(dir)).toEqual(['model.mlpackage']);
+    chmodSync(pkg, 0o755);
   });
 });
