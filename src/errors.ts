@@ -12,7 +12,11 @@ export class ModelError extends Error {
 /** A write was refused or failed; the input is untouched. */
 export class WriteError extends Error {
   override readonly name = 'WriteError';
-  constructor(message: string) {
+  /**
+   * @param file the file or directory the message names already, when it names one: a caller
+   *   reporting the error need not name it again.
+   */
+  constructor(message: string, readonly file?: string) {
     super(oneLine(message));
   }
 }

@@ -20,8 +20,8 @@ export function convertCommand(input: string, output: string, io: CliIo): number
     return 0;
   } catch (e) {
     if (e instanceof WriteError) {
-      // Most write errors name the output already ("cannot write OUT: ...", "OUT is read-only"): once a line is enough.
-      io.stderr(`${e.message.includes(output) ? e.message : `${output}: ${e.message}`}\n`);
+      // An error that names its file ("cannot write OUT: ...", "OUT is read-only") is said as it is.
+      io.stderr(`${e.file !== undefined ? e.message : `${output}: ${e.message}`}\n`);
       return 2;
     }
     // As lint says it: the model named first, then the file inside it that is at fault.

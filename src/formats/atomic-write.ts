@@ -22,7 +22,7 @@ export const writeStats = { flushed: 0 };
  * would leave it.
  */
 export function refuseReadOnly(path: string, mode: number): void {
-  if ((mode & 0o222) === 0) throw new WriteError(`${path} is read-only: graphlint does not replace it (make it writable, or write elsewhere)`);
+  if ((mode & 0o222) === 0) throw new WriteError(`${path} is read-only: graphlint does not replace it (make it writable, or write elsewhere)`, path);
 }
 
 /**
@@ -44,7 +44,7 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
   let mode: number | undefined;
   try {
     const st = lstatSync(path);
-    if (st.isDirectory()) throw new WriteError(`${path} is a directory`);
+    if (st.isDirectory()) throw new WriteError(`${path} is a directory`, path);
     if (st.isFile()) {
       refuseReadOnly(path, st.mode);
       mode = st.mode & 0o7777;
@@ -55,7 +55,7 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
     try {
       if (!statSync(dir).isDirectory()) throw new Error();
     } catch {
-      throw new WriteError(`cannot write ${path}: directory ${dir} does not exist`);
+      throw new WriteError(`cannot write ${path}: directory ${dir} does not exist`, path);
     }
   }
   removeStaleTemps(path);
@@ -125,7 +125,7 @@ export function writeAtomically(path: string, pieces: readonly Piece[]): void {
     if (fd !== undefined) try { closeSync(fd); } catch { /* nothing to close */ }
     try { unlinkSync(temp); } catch { /* nothing to remove */ }
     if (e instanceof WriteError) throw e;
-    throw new WriteError(`cannot write ${path}: ${(e as Error).message}`);
+    throw new WriteError(`cannot write ${path}: ${(e as Error).message}`, path);
   }
 }
 
@@ -223,7 +223,7 @@ function processRuns(pid: number): boolean {
 export function copyAtomically(src: string, dir: string, rel: string): void {
   const base = resolve(dir);
   const dest = resolve(base, rel);
-  if (dest === base || !isWithin(base, dest)) throw new WriteError(`cannot copy ${src}: '${rel}' is not inside ${dir}`);
+  if (dest === base || !isWithin(base, dest)) throw new WriteError(`cannot copy ${src}: '${rel}' is not inside ${dir}`, src);
   let at = base;
   for (const part of relative(base, dirname(dest)).split(sep).filter((p) => p !== '')) {
     at = join(at, part);
@@ -235,7 +235,7 @@ export function copyAtomically(src: string, dir: string, rel: string): void {
       continue;
     }
     if (!st.isDirectory()) {
-      throw new WriteError(`cannot write ${dest}: ${at} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}, and graphlint does not write through links`);
+      throw new WriteError(`cannot write ${dest}: ${at} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a directory'}, and graphlint does not write through links`, dest);
     }
   }
   const source = ByteSource.fromFile(src);

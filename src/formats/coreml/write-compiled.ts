@@ -28,7 +28,7 @@ export function writeCompiled(model: Model, dest: string): void {
   if (!info.dir) throw new WriteError('a bare MIL text file cannot become a compiled bundle (graphlint does not compile); write .mlpackage');
   if (resolve(info.dir) === resolve(dest)) return; // nothing changed, nothing to write
   const parent = dirname(resolve(dest));
-  if (!existsSync(parent)) throw new WriteError(`cannot write ${dest}: directory ${parent} does not exist`);
+  if (!existsSync(parent)) throw new WriteError(`cannot write ${dest}: directory ${parent} does not exist`, dest);
   let temp: string;
   try {
     temp = mkdtempSync(join(parent, `.${basename(dest)}.graphlint-tmp-`));

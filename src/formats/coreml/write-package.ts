@@ -53,7 +53,7 @@ export function writeMlpackage(model: Model, dest: string): void {
     return;
   }
   const parent = dirname(resolve(dest));
-  if (!existsSync(parent)) throw new WriteError(`cannot write ${dest}: directory ${parent} does not exist`);
+  if (!existsSync(parent)) throw new WriteError(`cannot write ${dest}: directory ${parent} does not exist`, dest);
   let temp: string;
   try {
     temp = mkdtempSync(join(parent, `.${basename(dest)}.graphlint-tmp-`));
@@ -80,7 +80,7 @@ export function writeMlpackage(model: Model, dest: string): void {
 export function asWriteError(e: unknown, dest: string): unknown {
   if (e instanceof WriteError || e instanceof ModelError) return e;
   const code = (e as NodeJS.ErrnoException).code;
-  return code ? new WriteError(`cannot write ${dest}: ${systemReason(e)}`) : e;
+  return code ? new WriteError(`cannot write ${dest}: ${systemReason(e)}`, dest) : e;
 }
 
 function planPackage(model: Model): Plan {
@@ -155,7 +155,7 @@ function withWeightsItem(m: Manifest): string {
 export function listFiles(dir: string): string[] {
   const out: string[] = [];
   const visit = (d: string, depth: number): void => {
-    if (depth > 32) throw new WriteError(`${d}: directories nested too deeply`);
+    if (depth > 32) throw new WriteError(`${d}: directories nested too deeply`, d);
     for (const name of readdirSync(d).sort()) {
       const p = join(d, name);
       const st = lstatSync(p);
@@ -180,10 +180,10 @@ export function replaceDirectory(temp: string, dest: string, marker: string): vo
     return;
   }
   if (st.isSymbolicLink()) {
-    throw new WriteError(`${dest} is a symbolic link; graphlint does not write through links (remove it or choose another name)`);
+    throw new WriteError(`${dest} is a symbolic link; graphlint does not write through links (remove it or choose another name)`, dest);
   }
   if (!st.isDirectory() || !existsSync(join(dest, marker))) {
-    throw new WriteError(`${dest} exists and is not a model graphlint would replace`);
+    throw new WriteError(`${dest} exists and is not a model graphlint would replace`, dest);
   }
   refuseReadOnly(dest, st.mode);
   // Replacing a model: only by files that are on disk (a power loss must not leave neither).
