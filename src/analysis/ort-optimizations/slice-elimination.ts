@@ -24,8 +24,9 @@ export const sliceElimination: RewriteRule = {
     if (opset < 10) {
       starts = attrInts(n.attrs, 'starts');
       ends = attrInts(n.attrs, 'ends');
+      if (!keepsAll(starts, ends)) return false;
       const axes = attrInts(n.attrs, 'axes');
-      if (axes && starts && axes.length !== starts.length) return false;
+      if (axes && axes.length !== starts!.length) return false;
     } else {
       const c = (i: number): number[] | undefined => (isConstantInitializer(n.inputs[i]) ? view.numbers(n.inputs[i]) : undefined);
       starts = c(1);
@@ -34,14 +35,13 @@ export const sliceElimination: RewriteRule = {
       if (!keepsAll(starts, ends)) return false;
       if (n.inputs[3]) {
         const axes = c(3);
-        if (!axes || axes.length !== starts?.length) return false;
+        if (!axes || axes.length !== starts!.length) return false;
       }
       if (n.inputs[4]) {
         const steps = c(4);
-        if (!steps || steps.length !== starts?.length || steps.some((s) => s !== 1)) return false;
+        if (!steps || steps.length !== starts!.length || steps.some((s) => s !== 1)) return false;
       }
     }
-    if (!keepsAll(starts, ends)) return false;
     const via = removalInput(n);
     if (!via) return false;
     view.bypass(n, via, this.id, 'Slice elimination removes it (it keeps every element)');
