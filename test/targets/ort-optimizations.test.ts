@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { LEVEL1_PASSES, optimizeForOrt } from '../../src/analysis/ort-optimizations/index.js';
 import { inferShapes } from '../../src/analysis/shapes/index.js';
+import { ShapeEngine } from '../../src/analysis/shapes/engine.js';
 import { readModel } from '../../src/formats/index.js';
 import { float, ModelBuilder } from '../../src/ir/build.js';
 import { graphsWithin, type Model } from '../../src/ir/model.js';
@@ -182,5 +183,33 @@ describe('ONNX Runtime basic optimizations, pass by pass', () => {
       'constant-sharing': 1, 'common-subexpression-elimination': 2, 'constant-folding': 2,
       'matmul-add-fusion': 2, 'reshape-fusion': 2, 'transpose-optimizer': 2, // see transpose-optimizer.ts
     });
+  });
+
+  it('does not infer again a reader whose constant ConstantSharing replaced by an equal one, even when a later pass makes the graph be inferred again', () => {
+    const b = new ModelBuilder({ opset: 17 });
+    b.output(b.op('Add', [b.input('x', 'float32', [1, 4]), b.constant('one_a', 'float32', [], [1])], {}, { name: 'a' }));
+    b.output(b.op('Add', [b.input('y', 'float32', [1, 4]), b.constant('one_b', 'float32', [], [1])], {}, { name: 'b' }));
+    // MatMul + Add fusion changes the shapes' graph after ConstantSharing: what it marked is inferred again.
+    const mm = b.op('MatMul', [b.input('z', 'float32', [2, 8]), b.constant('w', 'float32', [8, 3], new Array(24).fill(0.5))], {}, { name: 'mm' });
+    b.output(b.op('Add', [mm, b.constant('bias', 'float32', [3], [1, 2, 3])], {}, { name: 'bias_add' }));
+    inferShapes(b.model);
+    const inferred: string[] = [];
+    const engine = ShapeEngine.prototype as unknown as { inferNode(n: { label: string }): void };
+    const run = engine.inferNode;
+    const wrap = vi.spyOn(engine, 'inferNode').mockImplementation(function (this: unknown, n) {
+      inferred.push(n.label);
+      return run.call(this, n);
+    });
+    let view;
+    try {
+      view = optimizeForOrt(b.model);
+    } finally {
+      wrap.mockRestore();
+    }
+    expect(view.model.graph.nodes.find((n) => n.label === 'b')!.inputs[1]!.name).toBe('one_a');
+    expect(ops(view.model)).toContain('Gemm');
+    // Once, as the view is made: not again after the fusion (with ConstantSharing's marks kept, twice).
+    expect(inferred.filter((l) => l === 'b')).toEqual(['b']);
+    expect(inferred.filter((l) => l === 'a')).toEqual(['a']);
   });
 });
