@@ -12,6 +12,8 @@ import { checkerRuns, FIGURES_FILE } from './checker-runs.js';
 
 const count = (m: Model): number => [...graphsWithin(m.graph)].reduce((k, g) => k + g.nodes.length, 0);
 const ops = (m: Model): string[] => [...graphsWithin(m.graph)].flatMap((g) => g.nodes.map((n) => n.op));
+/** A float32's little-endian bytes from its bits (a NaN's payload survives no number). */
+const nanBytes = (bits: number): Uint8Array => new Uint8Array(new Uint32Array([bits]).buffer);
 
 describe('ONNX Runtime basic optimizations on the corpus', () => {
   const figures = JSON.parse(readFileSync(FIGURES_FILE, 'utf8')).models as Record<string, {
@@ -141,7 +143,7 @@ describe('ONNX Runtime basic optimizations, pass by pass', () => {
     expect(view.applied.get('slice-elimination')).toBe(2);
   });
 
-  it('shares small constants of the same type, shape and bytes only: not [1,2] with [2,1], not 0 with -0', () => {
+  it('shares small constants of the same type, shape and bytes only: not [1,2] with [2,1], not 0 with -0, not NaNs of different bits', () => {
     const b = new ModelBuilder({ opset: 17 });
     const add = (name: string, c: Parameters<typeof b.op>[1][number], dims: number[]) =>
       b.op('Add', [b.input(`x_${name}`, 'float32', dims), c], {}, { name });
@@ -152,13 +154,18 @@ describe('ONNX Runtime basic optimizations, pass by pass', () => {
       add('d', b.constant('zero', 'float32', [], [0]), [2]),
       add('e', b.constant('minus_zero', 'float32', [], [-0]), [2]),
       add('f', b.constant('zero_again', 'float32', [], [0]), [2]),
+      add('g', b.constant('nan', 'float32', [], nanBytes(0x7fc00000)), [2]),
+      add('h', b.constant('nan_payload', 'float32', [], nanBytes(0x7fc00001)), [2]),
+      add('i', b.constant('nan_again', 'float32', [], nanBytes(0x7fc00000)), [2]),
     ];
     for (const o of outs) b.output(o);
     inferShapes(b.model);
     const view = optimizeForOrt(b.model);
     const reads = Object.fromEntries(view.model.graph.nodes.map((n) => [n.label, n.inputs[1]!.name]));
-    expect(reads).toEqual({ a: 'row_a', b: 'row_a', c: 'column', d: 'zero', e: 'minus_zero', f: 'zero' });
-    expect(view.applied.get('constant-sharing')).toBe(2);
+    expect(reads).toEqual({
+      a: 'row_a', b: 'row_a', c: 'column', d: 'zero', e: 'minus_zero', f: 'zero', g: 'nan', h: 'nan_payload', i: 'nan',
+    });
+    expect(view.applied.get('constant-sharing')).toBe(3);
   });
 
   it('runs ConstantSharing in the first round only, the other passes in every round', () => {
