@@ -4,6 +4,8 @@ import type { GraphPass } from './pass.js';
 import type { OrtView } from './view.js';
 
 const SHAREABLE = new Set(['float16', 'float32', 'float64', 'int32', 'int64']);
+/** A small number per shareable type, for the hash. */
+const SHAREABLE_IDS = new Map([...SHAREABLE].map((t, i) => [t, i + 1]));
 /** ConstantSharing::TENSOR_ELEM_COUNT_THRESHOLD. */
 const MAX_ELEMENTS = 8;
 
@@ -86,8 +88,6 @@ function hashOf(c: Shared): number {
   for (let k = 0; k < b.length; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
   return h | 0;
 }
-
-const SHAREABLE_IDS = new Map([...SHAREABLE].map((t, i) => [t, i + 1]));
 
 function equal(a: Shared, b: Shared): boolean {
   if (a.tensor.dtype !== b.tensor.dtype) return false;
