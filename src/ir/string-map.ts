@@ -234,6 +234,22 @@ export function stringHash(s: string): number {
   return mix(h);
 }
 
+/**
+ * A hash of content a file controls (a constant's type, dims and bytes), seeded as stringHash
+ * is: a table keyed by it cannot be filled with entries a file made to collide.
+ */
+export function contentHash(kind: number, ints: readonly number[], bytes: Uint8Array): number {
+  let h = Math.imul(SEED ^ kind, 0x01000193);
+  for (let i = 0; i < ints.length; i++) {
+    const x = ints[i]!;
+    h = Math.imul(h ^ (x | 0), 0x01000193);
+    h = Math.imul(h ^ ((x / 4294967296) | 0), 0x01000193);
+  }
+  h = Math.imul(h ^ ints.length, 0x01000193);
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return mix(h ^ bytes.length);
+}
+
 /** stringHash of the string bytes[from, to) spell when all are ASCII; undefined otherwise. */
 function asciiHash(bytes: Uint8Array, from: number, to: number): number | undefined {
   let h = SEED ^ (to - from);

@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { StringMap } from '../../src/ir/string-map.js';
+import { contentHash, StringMap } from '../../src/ir/string-map.js';
+import { REPO_ROOT } from '../helpers/corpus.js';
 
 describe('StringMap', () => {
   it('behaves as a Map through growth, deletes and re-adds: same answers, same order', () => {
@@ -49,5 +54,37 @@ describe('StringMap', () => {
       if (v === 2) m.delete('k5');
     }
     expect(seen).toEqual([0, 1, 2, 3, 4, 6, 7, 8, 9]);
+  });
+});
+
+describe('contentHash', () => {
+  it('is seeded per process: two constants found to collide in this process do not collide in another', () => {
+    // A birthday search over 8-byte values finds a 32-bit collision in about 2^16 tries.
+    const seen = new Map<number, Uint8Array>();
+    let x = 1;
+    let pair: [Uint8Array, Uint8Array] | undefined;
+    while (pair === undefined) {
+      const bytes = new Uint8Array(8);
+      for (let i = 0; i < 8; i++) bytes[i] = (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 24;
+      const h = contentHash(5, [1], bytes);
+      const other = seen.get(h);
+      if (other !== undefined && !other.every((b, i) => b === bytes[i])) pair = [other, bytes];
+      seen.set(h, bytes);
+    }
+    const module = join(REPO_ROOT, 'dist', 'src', 'ir', 'string-map.js');
+    if (!existsSync(module)) throw new Error(`${module} is missing: run 'npm run build' (npm test does)`);
+    const [a, b] = pair.map((p) => `new Uint8Array([${[...p].join(',')}])`);
+    const script = `const { contentHash } = await import(${JSON.stringify(pathToFileURL(module).href)});
+      process.stdout.write(String(contentHash(5, [1], ${a}) === contentHash(5, [1], ${b})));`;
+    // A file made against one process's hash (the pair) is read by another: there it must not collide.
+    expect(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })).toBe('false');
+  });
+
+  it('is the same for the same content, and tells kinds and dims apart', () => {
+    const bytes = new Uint8Array([1, 0, 0, 0, 2, 0, 0, 0]);
+    expect(contentHash(2, [1, 2], bytes)).toBe(contentHash(2, [1, 2], bytes.slice()));
+    expect(contentHash(2, [1, 2], bytes)).not.toBe(contentHash(2, [2, 1], bytes));
+    expect(contentHash(2, [2], bytes)).not.toBe(contentHash(4, [2], bytes));
+    expect(contentHash(2, [2 ** 33], bytes)).not.toBe(contentHash(2, [2], bytes));
   });
 });

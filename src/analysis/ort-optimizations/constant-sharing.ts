@@ -1,4 +1,5 @@
 import type { Graph, Value } from '../../ir/graph.js';
+import { contentHash } from '../../ir/string-map.js';
 import type { Tensor } from '../../ir/tensor.js';
 import type { GraphPass } from './pass.js';
 import type { OrtView } from './view.js';
@@ -79,14 +80,9 @@ function shareable(view: OrtView, graph: Graph, v: Value): Shared | undefined {
   return { value: v, tensor, bytes };
 }
 
+/** Seeded (contentHash): constants a file made to collide cannot pile up in one bucket. */
 function hashOf(c: Shared): number {
-  let h = Math.imul(SHAREABLE_IDS.get(c.tensor.dtype)! ^ 0x811c9dc5, 0x01000193);
-  const dims = c.tensor.dims;
-  for (let k = 0; k < dims.length; k++) h = Math.imul(h ^ dims[k]!, 0x01000193);
-  h = Math.imul(h ^ dims.length, 0x01000193);
-  const b = c.bytes;
-  for (let k = 0; k < b.length; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
-  return h | 0;
+  return contentHash(SHAREABLE_IDS.get(c.tensor.dtype)!, c.tensor.dims, c.bytes);
 }
 
 function equal(a: Shared, b: Shared): boolean {
